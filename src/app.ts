@@ -1,0 +1,105 @@
+// The restoresim app as a Fastify plugin (no listen): the runtime as a decorator, the shared JSON parser, request
+// logging, then the control plane and the two emulated APIs, each an encapsulated plugin with its own error dialect.
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config.js';
+import { Runtime } from './runtime.js';
+import type { ApiModuleFactory } from './module.js';
+import { createTrilio } from './trilio/index.js';
+import { createVcenter } from './vcenter/index.js';
+import controlPlane from './control/index.js';
+import faults from './plugins/faults.js';
+import journal from './plugins/journal.js';
+import docs from './plugins/docs.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    runtime: Runtime;
+  }
+}
+
+export const API_FACTORIES: ApiModuleFactory[] = [createTrilio, createVcenter];
+
+export interface AppOptions {
+  runtime: Runtime;
+}
+
+/** Paths whose requests stay out of the log and the journal. */
+export const QUIET_PATHS = new Set(['/_sim/health', '/_sim/ready']);
+
+/** The app plugin. Register it on a Fastify instance made with `fastifyOptions(config)`. */
+export const app: FastifyPluginAsync<AppOptions> = async (fastify, { runtime }) => {
+  fastify.decorate('runtime', runtime);
+
+  // Real clients send `Content-Type: application/json` with an empty body on GET, DELETE and on POST login or
+  // cancel: an empty JSON body is no body, not an error. Malformed JSON becomes a 400 each API renders itself.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      const e = new Error(`Malformed JSON in request body: ${(err as Error).message}`) as Error & { statusCode: number; code: string };
+      e.statusCode = 400;
+      e.code = 'RESTORESIM_BAD_JSON';
+      done(e, undefined);
+    }
+  });
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    if (QUIET_PATHS.has(request.url.split('?')[0]!)) return;
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  runtime.sim.on('transition', (e) => {
+    fastify.log.info({ api: e.api, kind: e.kind, id: e.id, from: e.from, to: e.to, clock: new Date(e.at).toISOString() }, 'transition');
+  });
+
+  // Every request sees committed state: transitions due by now are written before the handler reads.
+  fastify.addHook('onRequest', async () => {
+    if (runtime.ready) runtime.sim.settle();
+  });
+
+  await fastify.register(journal);
+  await fastify.register(faults);
+  await fastify.register(docs);
+  await fastify.register(controlPlane, { prefix: '/_sim' });
+  for (const m of runtime.modules) await fastify.register(m.plugin);
+};
+
+/** Fastify server options for a config (logger, body limit, vendor-style request ids). */
+export function fastifyOptions(config: Config, logger?: FastifyServerOptions['logger']): FastifyServerOptions {
+  return {
+    logger: logger ?? { level: config.logLevel },
+    // One line per request is written by our onResponse hook (health calls excluded), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    bodyLimit: config.bodyLimit,
+    genReqId: () => `req-${randomUUID()}`,
+    forceCloseConnections: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  };
+}
+
+/** Builds a ready (not listening) app: runtime, migrations, fixtures, routes. Closing the app closes the DB. */
+export async function buildApp(
+  config: Config,
+  opts: { logger?: FastifyServerOptions['logger']; start?: number } = {},
+): Promise<FastifyInstance> {
+  const runtime = new Runtime(config, API_FACTORIES, { start: opts.start });
+  const fastify = Fastify(fastifyOptions(config, opts.logger));
+  fastify.addHook('onClose', async () => runtime.close());
+  try {
+    runtime.init();
+    await fastify.register(app, { runtime });
+    await fastify.ready();
+  } catch (err) {
+    await fastify.close().catch(() => undefined);
+    runtime.close();
+    throw err;
+  }
+  return fastify;
+}

@@ -1,0 +1,195 @@
+// Every setting restoresim has, defined once: the CLI flags, the RESTORESIM_* environment variables,
+// `--help`, the library options and the README's configuration table are all generated from SETTINGS.
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** Root of the installed package (one level above src/ or dist/). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_FIXTURES = path.join(PACKAGE_ROOT, 'fixtures');
+
+export interface Config {
+  port: number;
+  host: string;
+  db: string;
+  fixtures: string;
+  clock: 'real' | 'virtual';
+  speed: number;
+  seed: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  adminToken: string | undefined;
+  publicUrl: string | undefined;
+  restoreRate: number;
+  trilioErrors: 'legacy' | 'modern';
+  journalSize: number;
+  sessionIdle: number;
+  bodyLimit: number;
+}
+
+type Kind = 'int' | 'number' | 'string' | 'enum';
+
+export interface Setting<K extends keyof Config = keyof Config> {
+  key: K;
+  flag: string;
+  env: string;
+  kind: Kind;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  default: Config[K];
+  /** How the default is shown in --help and the README when it is not a literal. */
+  defaultText?: string;
+  description: string;
+}
+
+const s = <K extends keyof Config>(x: Omit<Setting<K>, 'env'> & { env?: string }): Setting<K> =>
+  ({ env: `RESTORESIM_${x.flag.replace(/-/g, '_').toUpperCase()}`, ...x }) as Setting<K>;
+
+export const SETTINGS: readonly Setting[] = [
+  s({ key: 'port', flag: 'port', kind: 'int', min: 0, max: 65535, default: 8780,
+    description: 'TCP port to listen on; 0 picks a free port (the URL is printed on one line at start).' }),
+  s({ key: 'host', flag: 'host', kind: 'string', default: '127.0.0.1',
+    description: 'Address to listen on (the Docker image uses 0.0.0.0).' }),
+  s({ key: 'db', flag: 'db', kind: 'string', default: 'data/restoresim.db',
+    description: 'SQLite database file (created with its folder), or :memory:.' }),
+  s({ key: 'fixtures', flag: 'fixtures', kind: 'string', default: DEFAULT_FIXTURES, defaultText: 'built-in fixtures/',
+    description: 'Fixture file or folder of *.json files loaded into an empty database and by reset.' }),
+  s({ key: 'clock', flag: 'clock', kind: 'enum', choices: ['real', 'virtual'], default: 'real',
+    description: 'real: time flows (times --speed); virtual: time moves only when advanced through /_sim/clock.' }),
+  s({ key: 'speed', flag: 'speed', kind: 'number', min: 0.001, max: 1_000_000, default: 1,
+    description: 'Speed factor of the real clock (10 = restores finish ten times sooner).' }),
+  s({ key: 'seed', flag: 'seed', kind: 'int', min: 0, max: 2 ** 32 - 1, default: 42,
+    description: 'Seed of the random source behind probabilistic fault rules and latency.' }),
+  s({ key: 'logLevel', flag: 'log-level', kind: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info', description: 'pino log level (JSON on stdout; pretty only on a TTY).' }),
+  s({ key: 'adminToken', flag: 'admin-token', kind: 'string', default: undefined, defaultText: '(none)',
+    description: 'When set, every /_sim call except health needs header X-Sim-Admin-Token with this value.' }),
+  s({ key: 'publicUrl', flag: 'public-url', kind: 'string', default: undefined, defaultText: '(request Host)',
+    description: 'Base URL used in Trilio `links` (e.g. http://wlm_backend as in the vendor docs).' }),
+  s({ key: 'restoreRate', flag: 'restore-rate', kind: 'int', min: 1, max: 2 ** 50, default: 41_943_040,
+    description: 'Simulated restore throughput in bytes per second of clock time (2 GiB takes about a minute).' }),
+  s({ key: 'trilioErrors', flag: 'trilio-errors', kind: 'enum', choices: ['legacy', 'modern'], default: 'legacy',
+    description: 'Status codes for failed Trilio restore creation: legacy = 500 "Error" as the documented server; modern = 400/404.' }),
+  s({ key: 'journalSize', flag: 'journal-size', kind: 'int', min: 0, max: 1_000_000, default: 1000,
+    description: 'How many requests the /_sim/requests journal keeps (oldest dropped first).' }),
+  s({ key: 'sessionIdle', flag: 'session-idle', kind: 'int', min: 1, max: 31_536_000, default: 1800,
+    description: 'vCenter API sessions expire after this many idle seconds of clock time.' }),
+  s({ key: 'bodyLimit', flag: 'body-limit', kind: 'int', min: 1024, max: 1 << 30, default: 1_048_576,
+    description: 'Largest request body in bytes; larger ones get 413 in the vendor error format.' }),
+];
+
+export const DEFAULT_CONFIG: Config = Object.fromEntries(SETTINGS.map((x) => [x.key, x.default])) as unknown as Config;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function coerce(setting: Setting, raw: string, source: string): { value?: unknown; problem?: string } {
+  const where = `${source} ${source.startsWith('--') ? '' : '= '}${JSON.stringify(raw)}`.replace('  ', ' ');
+  switch (setting.kind) {
+    case 'string':
+      if (raw === '') return { problem: `${where}: must not be empty` };
+      return { value: raw };
+    case 'enum':
+      if (!setting.choices!.includes(raw)) return { problem: `${where}: must be one of ${setting.choices!.join(', ')}` };
+      return { value: raw };
+    case 'int':
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) return { problem: `${where}: must be a number` };
+      if (setting.kind === 'int' && !Number.isInteger(n)) return { problem: `${where}: must be a whole number` };
+      if (setting.min !== undefined && n < setting.min) return { problem: `${where}: must be at least ${setting.min}` };
+      if (setting.max !== undefined && n > setting.max) return { problem: `${where}: must be at most ${setting.max}` };
+      return { value: n };
+    }
+  }
+}
+
+/** Checks a whole config object (used for library options); throws ConfigError listing every problem. */
+export function validateConfig(partial: Partial<Config>): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const setting of SETTINGS) {
+    const v = partial[setting.key];
+    if (v === undefined) continue;
+    const r = coerce(setting, String(v), setting.key);
+    if (r.problem) problems.push(r.problem);
+    else out[setting.key] = r.value;
+  }
+  for (const key of Object.keys(partial)) {
+    if (!SETTINGS.some((x) => x.key === key)) problems.push(`${key}: unknown setting`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out as unknown as Config;
+}
+
+export interface CliResult {
+  config: Config;
+  help: boolean;
+  version: boolean;
+}
+
+/** Parses argv and the environment: flag wins over environment variable, which wins over the default. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliResult {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  };
+  for (const x of SETTINGS) options[x.flag] = { type: 'string' };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  } catch (err) {
+    throw new ConfigError([(err as Error).message.replace(/\. To specify.*$/s, '')]);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const problems: string[] = [];
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const x of SETTINGS) {
+    const fromFlag = values[x.flag];
+    const fromEnv = env[x.env];
+    const [raw, source] =
+      typeof fromFlag === 'string' ? [fromFlag, `--${x.flag}`] : fromEnv !== undefined ? [fromEnv, x.env] : [undefined, ''];
+    if (raw === undefined) continue;
+    const r = coerce(x, raw, source);
+    if (r.problem) problems.push(r.problem);
+    else config[x.key] = r.value;
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { config: config as unknown as Config, help: values.help === true, version: values.version === true };
+}
+
+function defaultText(x: Setting): string {
+  return x.defaultText ?? (x.default === undefined ? '' : String(x.default));
+}
+
+export function helpText(version: string): string {
+  const lines = [
+    `restoresim ${version} — stateful emulator of the TrilioVault and vCenter restore APIs`,
+    '',
+    'Usage: restoresim [options]',
+    '',
+    'Options (each also an environment variable; a flag wins over its variable):',
+  ];
+  for (const x of SETTINGS) {
+    const choices = x.choices ? ` (${x.choices.join('|')})` : '';
+    lines.push(`  --${x.flag} <value>${choices}`);
+    lines.push(`      ${x.description}`);
+    lines.push(`      env ${x.env}; default ${defaultText(x) || '(none)'}`);
+  }
+  lines.push('  -h, --help       Show this help.', '  -v, --version    Print the version.');
+  return lines.join('\n');
+}
+
+/** The README's configuration table (a test checks the README contains exactly this). */
+export function markdownTable(): string {
+  const rows = SETTINGS.map((x) => {
+    const choices = x.choices ? ` One of ${x.choices.map((c) => `\`${c}\``).join(', ')}.` : '';
+    const def = defaultText(x);
+    return `| \`--${x.flag}\` | \`${x.env}\` | ${def ? `\`${def}\`` : ''} | ${x.description.replace(/\|/g, '\\|')}${choices} |`;
+  });
+  return ['| Flag | Environment variable | Default | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
