@@ -30,3 +30,19 @@ export interface CreateEffects {
   /** Total duration in seconds of clock time. */
   durationSeconds?: number;
 }
+
+/**
+ * An HTTP error injected by a fault rule. Thrown from a hook before the handler runs; each API's error handler
+ * renders it in that vendor's dialect (Trilio fault envelope, vAPI error) and representation (JSON or XML).
+ */
+export class InjectedFault extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    /** vCenter only: the vAPI error type in snake case (e.g. `service_unavailable`); derived from the status when absent. */
+    readonly vendorError?: string,
+  ) {
+    super(message);
+    this.name = 'InjectedFault';
+  }
+}
