@@ -1,0 +1,157 @@
+// `npm run openapi`: writes openapi/trilio.json, openapi/vcenter.json and openapi/control.json from the code.
+// It builds the app in-process (in-memory DB, virtual clock at a fixed start, built-in fixtures), reads the three
+// documents the app serves, then plays the scenario in scripts/scenario.ts against the same app and records each
+// response as an example of its operation: every example in the documents is a real response of the emulator.
+// `npm run openapi -- --check` writes nothing and exits 1 when a checked-in file differs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import { formatParamUrl } from '@fastify/swagger';
+import { validateConfig } from '../src/config.js';
+import { app as appPlugin, fastifyOptions, API_FACTORIES } from '../src/app.js';
+import { Runtime } from '../src/runtime.js';
+import { DOCUMENT_NAMES, type DocumentName } from '../src/plugins/docs.js';
+import { SCENARIO, SCENARIO_CONFIG, SCENARIO_START, type Step } from './scenario.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const OPENAPI_DIR = path.join(ROOT, 'openapi');
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface Recorded {
+  method: string;
+  route: string;
+  statusCode: number;
+  contentType: string;
+  payload: string;
+}
+
+/** Builds the app exactly as buildApp does, plus a hook that records each response. */
+async function recordingApp(records: Recorded[]) {
+  const config = validateConfig({ ...SCENARIO_CONFIG, port: 0, db: ':memory:', clock: 'virtual', logLevel: 'silent' });
+  const runtime = new Runtime(config, API_FACTORIES, { start: SCENARIO_START });
+  const fastify = Fastify(fastifyOptions(config, false));
+  fastify.addHook('onClose', async () => runtime.close());
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    records.push({
+      method: request.method,
+      route: request.routeOptions.url ?? '',
+      statusCode: reply.statusCode,
+      contentType: String(reply.getHeader('content-type') ?? '').split(';')[0]!.trim(),
+      payload: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '',
+    });
+    return payload;
+  });
+  runtime.init();
+  await fastify.register(appPlugin, { runtime });
+  await fastify.ready();
+  return fastify;
+}
+
+function parseBody(contentType: string, text: string): unknown {
+  if (contentType.endsWith('json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** Puts a recorded response (and its request body) into the document that holds its operation. */
+function attach(docs: Record<DocumentName, Json>, step: Step & { example: string }, rec: Recorded, problems: string[]): void {
+  const p = formatParamUrl(rec.route);
+  const method = rec.method.toLowerCase();
+  const doc = DOCUMENT_NAMES.map((n) => docs[n]).find((d) => d.paths?.[p]?.[method]);
+  const label = `${step.method} ${step.url} (example "${step.example}")`;
+  if (!doc) return void problems.push(`${label}: no documented operation ${method.toUpperCase()} ${p}`);
+  const op = doc.paths[p][method];
+  const response = op.responses?.[String(rec.statusCode)] ?? op.responses?.[`${String(rec.statusCode)[0]}XX`] ?? op.responses?.default;
+  if (!response) return void problems.push(`${label}: ${method.toUpperCase()} ${p} documents no ${rec.statusCode} response`);
+  if (rec.statusCode === 204 || rec.payload === '') return;
+  const media = response.content?.[rec.contentType];
+  if (!media) return void problems.push(`${label}: ${method.toUpperCase()} ${p} ${rec.statusCode} documents no ${rec.contentType} content`);
+  media.examples ??= {};
+  if (media.examples[step.example]) return void problems.push(`${label}: example name used twice for this response`);
+  media.examples[step.example] = { summary: step.summary ?? step.example, value: parseBody(rec.contentType, rec.payload) };
+  if (step.body !== undefined && rec.statusCode < 400) {
+    const req = op.requestBody?.content?.['application/json'];
+    if (req && !req.examples?.[step.example]) {
+      req.examples ??= {};
+      req.examples[step.example] = { summary: step.summary ?? step.example, value: step.body };
+    }
+  }
+}
+
+/** Generates the three documents as the exact text `npm run openapi` writes. */
+export async function generateOpenapi(): Promise<{ files: Record<DocumentName, string>; problems: string[] }> {
+  const records: Recorded[] = [];
+  const app = await recordingApp(records);
+  try {
+    const docs = {} as Record<DocumentName, Json>;
+    for (const name of DOCUMENT_NAMES) {
+      const r = await app.inject({ method: 'GET', url: `/openapi/${name}.json` });
+      if (r.statusCode !== 200) throw new Error(`GET /openapi/${name}.json answered ${r.statusCode}: ${r.body}`);
+      docs[name] = r.json();
+    }
+    const problems: string[] = [];
+    const vars: Record<string, string> = {};
+    const fill = (s: string) => s.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => {
+      if (!(k in vars)) throw new Error(`scenario: {{${k}}} used before it was captured`);
+      return vars[k]!;
+    });
+    for (const step of SCENARIO) {
+      if (step.advance) {
+        const a = await app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds: step.advance } });
+        if (a.statusCode !== 200) throw new Error(`scenario: clock advance answered ${a.statusCode}: ${a.body}`);
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(step.headers ?? {})) headers[k] = fill(v);
+      const body = step.body === undefined ? undefined : JSON.parse(fill(JSON.stringify(step.body)));
+      records.length = 0;
+      const res = await app.inject({ method: step.method, url: fill(step.url), headers, ...(body !== undefined ? { payload: body } : {}) });
+      const rec = records.at(-1);
+      if (step.status !== undefined && res.statusCode !== step.status) {
+        problems.push(`${step.method} ${step.url}: expected ${step.status}, got ${res.statusCode}: ${res.body.slice(0, 300)}`);
+        continue;
+      }
+      for (const [name, from] of Object.entries(step.capture ?? {})) {
+        const v = from(res.statusCode === 204 ? undefined : parseBody(rec?.contentType ?? '', res.body), res.headers as Record<string, unknown>);
+        if (typeof v !== 'string') problems.push(`${step.method} ${step.url}: could not capture ${name}`);
+        else vars[name] = v;
+      }
+      if (step.example && rec) attach(docs, { ...step, example: step.example }, rec, problems);
+    }
+    const files = {} as Record<DocumentName, string>;
+    for (const name of DOCUMENT_NAMES) files[name] = JSON.stringify(docs[name], null, 2) + '\n';
+    return { files, problems };
+  } finally {
+    await app.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes('--check');
+  const { files, problems } = await generateOpenapi();
+  for (const p of problems) process.stderr.write(`openapi: ${p}\n`);
+  let stale = 0;
+  for (const name of DOCUMENT_NAMES) {
+    const file = path.join(OPENAPI_DIR, `${name}.json`);
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    if (current === files[name]) continue;
+    stale++;
+    if (check) {
+      process.stderr.write(`openapi: ${path.relative(ROOT, file)} is out of date: run npm run openapi\n`);
+    } else {
+      fs.mkdirSync(OPENAPI_DIR, { recursive: true });
+      fs.writeFileSync(file, files[name]);
+      process.stdout.write(`wrote ${path.relative(ROOT, file)}\n`);
+    }
+  }
+  if (!check && stale === 0) process.stdout.write('openapi/ is up to date\n');
+  process.exit(problems.length || (check && stale) ? 1 : 0);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();
