@@ -1,25 +1,339 @@
-// The control plane under /_sim. Minimal foundation: health and clock advance; extended by the control-plane work.
-import type { FastifyPluginAsync } from 'fastify';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+// The control plane under /_sim: health and readiness, reset, fixtures, clock, fault rules, forced states, the
+// request journal and Prometheus metrics. Everything a test needs to decide what happens, over plain HTTP.
+// Errors are JSON {"error", "message"[, "problems"]}; when --admin-token is set every route but health needs
+// the header X-Sim-Admin-Token.
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { FixtureError } from '../sim/fixtures.js';
+import { RuleError, type ApiName, type RuleSpec } from '../sim/rules.js';
+import type { JournalFilter } from '../plugins/journal.js';
+import { prometheusText } from './metrics.js';
+import * as S from './schemas.js';
+
+export const ADMIN_TOKEN_HEADER = 'x-sim-admin-token';
+
+const CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  503: 'not_ready',
+};
+
+/** A control-plane error with its status; rendered by the plugin's error handler. */
+export class SimError extends Error {
+  constructor(readonly statusCode: number, message: string, readonly code = CODES[statusCode] ?? 'error') {
+    super(message);
+    this.name = 'SimError';
+  }
+}
+
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, S.ErrorBody]));
+
+function tokenMatches(expected: string, got: string | string[] | undefined): boolean {
+  if (typeof got !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(got);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 const controlPlane: FastifyPluginAsync = async (fastify) => {
   const f = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const rt = fastify.runtime;
+  // TypeBox validation: unknown fields are refused (not silently stripped) and unions validate as written.
+  f.setValidatorCompiler(TypeBoxValidatorCompiler);
 
-  f.get('/health', { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  const clockState = (): S.ClockState => {
+    const c = rt.sim.clock.state();
+    return { mode: c.mode, now: new Date(c.now).toISOString(), epochMs: c.now, speed: c.speed };
+  };
+
+  f.addHook('onRequest', async (request, reply) => {
+    const token = rt.config.adminToken;
+    if (!token) return;
+    if (request.url.split('?')[0] === '/_sim/health') return;
+    if (tokenMatches(token, request.headers[ADMIN_TOKEN_HEADER])) return;
+    const missing = request.headers[ADMIN_TOKEN_HEADER] === undefined;
+    return reply.code(401).send({
+      error: 'unauthorized',
+      message: missing ? 'This control plane needs the X-Sim-Admin-Token header (--admin-token is set)' : 'X-Sim-Admin-Token is wrong',
+    });
+  });
+
+  f.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof RuleError) {
+      return reply.code(err.statusCode).send({
+        error: err.statusCode === 409 ? 'conflict' : 'invalid_rule',
+        message: `Rule refused: ${err.problems.join('; ')}`,
+        problems: err.problems,
+      });
+    }
+    if (err instanceof FixtureError) {
+      return reply.code(400).send({ error: 'invalid_fixtures', message: `Fixtures refused: ${err.problems.join('; ')}`, problems: err.problems });
+    }
+    if (err.validation) {
+      return reply.code(400).send({ error: 'bad_request', message: err.message });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) request.log.error({ err }, 'control plane error');
+    const code = err instanceof SimError ? err.code : (CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'));
+    return reply.code(status).send({ error: code, message: err.message });
+  });
+
+  f.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'not_found', message: `No control route ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  const tags = ['control'];
+
+  f.get(
+    '/health',
+    { schema: { tags, summary: 'Liveness (never needs the admin token; kept out of the journal)', response: { 200: S.Health } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  f.get(
+    '/ready',
+    {
+      schema: {
+        tags,
+        summary: 'Readiness: 200 once the database is migrated and the fixtures are loaded, 503 before',
+        response: { 200: S.Ready, 503: S.Ready, ...errors(401) },
+      },
+    },
+    async (_request, reply) => (rt.ready ? { status: 'ready' as const } : reply.code(503).send({ status: 'starting' as const })),
+  );
+
+  f.post(
+    '/reset',
+    {
+      schema: {
+        tags,
+        summary: "Back to the fixtures' state: everything, one API (?api=), or one Trilio project (?project=)",
+        description:
+          'A full reset also removes every rule and clears the journal. ?project= resets that Trilio project and removes the rules ' +
+          'matching that project; ?api= resets one API and removes the rules of that API. Metrics counters are never reset.',
+        querystring: S.ResetQuery,
+        response: { 200: S.ResetResult, ...errors(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const { api, project } = request.query;
+      if (project !== undefined && api === 'vcenter') {
+        throw new SimError(400, 'project applies to trilio only; the vCenter appliance has no projects');
+      }
+      rt.reset({ api: api as ApiName | undefined, project });
+      const full = !api && project === undefined;
+      const rulesRemoved = fastify.rules.clear(full ? {} : project !== undefined ? { project } : { api: api as ApiName });
+      if (full) fastify.journal.clear();
+      return { status: 'reset' as const, ...(api ? { api } : {}), ...(project !== undefined ? { project } : {}), rulesRemoved, journalCleared: full };
+    },
+  );
+
+  f.get(
+    '/fixtures',
+    { schema: { tags, summary: 'The loaded fixture set (what reset returns to)', response: { 200: S.FixtureDocument, ...errors(401) } } },
+    async () => rt.fixtures,
+  );
+
+  f.post(
+    '/fixtures',
+    {
+      schema: {
+        tags,
+        summary: 'Load fixtures: merge (upsert by id, default) or replace (?mode=replace); validated with one line per problem',
+        querystring: S.FixturesQuery,
+        body: S.FixtureDocument,
+        response: { 200: S.FixtureDocument, ...errors(400, 401) },
+      },
+    },
+    async (request) => rt.loadFixtures(request.body, request.query.mode ?? 'merge'),
+  );
+
+  f.get('/clock', { schema: { tags, summary: 'Clock mode, simulated time and speed', response: { 200: S.ClockState, ...errors(401) } } }, async () =>
+    clockState(),
+  );
 
   f.post(
     '/clock/advance',
     {
       schema: {
-        body: Type.Object({ seconds: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ mode: Type.String(), now: Type.String(), speed: Type.Number() }) },
+        tags,
+        summary: 'Move simulated time forward; every restore and job moves exactly as waiting would have',
+        body: S.ClockAdvance,
+        response: { 200: S.ClockState, ...errors(400, 401) },
       },
     },
     async (request) => {
       rt.sim.advance(request.body.seconds);
-      const s = rt.sim.clock.state();
-      return { mode: s.mode, now: new Date(s.now).toISOString(), speed: s.speed };
+      return clockState();
+    },
+  );
+
+  f.put(
+    '/clock',
+    {
+      schema: {
+        tags,
+        summary: 'Switch clock mode or speed, or jump forward to an instant (`now`), without going backwards',
+        body: S.ClockPut,
+        response: { 200: S.ClockState, ...errors(400, 401, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { mode, speed, now } = request.body;
+      let target: number | undefined;
+      if (now !== undefined) {
+        target = Date.parse(now);
+        if (!Number.isFinite(target)) throw new SimError(400, `now: not an ISO-8601 date-time: ${now}`);
+        if (target < rt.sim.now()) {
+          throw new SimError(409, `now: ${now} is before the simulated time ${new Date(rt.sim.now()).toISOString()}; the clock never goes backwards`);
+        }
+      }
+      if (mode !== undefined || speed !== undefined) rt.sim.clock.set({ mode, speed });
+      rt.sim.advance(target !== undefined ? Math.max(0, (target - rt.sim.now()) / 1000) : 0);
+      return clockState();
+    },
+  );
+
+  // ---- rules -------------------------------------------------------------------------------------------------
+  f.get('/rules', { schema: { tags, summary: 'Every fault rule, in evaluation order, with its counters', response: { 200: S.RuleList, ...errors(401) } } }, async () => ({
+    rules: fastify.rules.list(),
+  }));
+
+  f.post(
+    '/rules',
+    {
+      schema: {
+        tags,
+        summary: 'Add a fault rule; refused (400, with the reason) when it cannot apply to what it matches',
+        body: S.RuleInput,
+        response: { 201: S.RuleView, ...errors(400, 401, 409) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(fastify.rules.add(request.body as RuleSpec)),
+  );
+
+  f.get(
+    '/rules/:id',
+    { schema: { tags, summary: 'One fault rule with its counters', params: S.IdParams, response: { 200: S.RuleView, ...errors(401, 404) } } },
+    async (request, reply) => {
+      const r = fastify.rules.get(request.params.id);
+      if (!r) throw new SimError(404, `No rule ${request.params.id}`);
+      return r;
+    },
+  );
+
+  f.put(
+    '/rules/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Create or replace a fault rule by id (its counters restart)',
+        params: S.IdParams,
+        body: S.RulePut,
+        response: { 200: S.RuleView, 201: S.RuleView, ...errors(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const { rule, created } = fastify.rules.put(request.params.id, request.body as RuleSpec);
+      return reply.code(created ? 201 : 200).send(rule);
+    },
+  );
+
+  f.delete('/rules', { schema: { tags, summary: 'Remove every fault rule', response: { 200: S.Deleted, ...errors(401) } } }, async () => ({
+    deleted: fastify.rules.clear(),
+  }));
+
+  f.delete(
+    '/rules/:id',
+    { schema: { tags, summary: 'Remove one fault rule', params: S.IdParams, response: { 200: S.Deleted, ...errors(401, 404) } } },
+    async (request) => {
+      if (!fastify.rules.remove(request.params.id)) throw new SimError(404, `No rule ${request.params.id}`);
+      return { deleted: 1 };
+    },
+  );
+
+  // ---- forced states -----------------------------------------------------------------------------------------
+  const force = (api: ApiName, target: { id?: string; state: string; message?: string }) => {
+    const r = rt.module(api).forceState(target);
+    if (!r.ok) throw new SimError(r.statusCode ?? 409, r.reason ?? `cannot move to ${target.state}`);
+    rt.sim.settle();
+    return { ...(target.id !== undefined ? { id: target.id } : {}), state: r.state ?? target.state };
+  };
+
+  f.put(
+    '/trilio/restores/:id/state',
+    {
+      schema: {
+        tags,
+        summary: 'Move one Trilio restore to a state its lifecycle allows (workload and snapshot follow); impossible moves are refused',
+        params: S.IdParams,
+        body: S.ForceBody,
+        response: { 200: S.ForceResult, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      return force('trilio', { id: request.params.id, ...request.body });
+    },
+  );
+
+  f.put(
+    '/vcenter/job/state',
+    {
+      schema: {
+        tags,
+        summary: 'Move the vCenter restore job to a state its lifecycle allows (the appliance follows); impossible moves are refused',
+        body: S.ForceBody,
+        response: { 200: S.ForceResult, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      return force('vcenter', request.body);
+    },
+  );
+
+  // ---- journal and metrics -----------------------------------------------------------------------------------
+  f.get(
+    '/requests',
+    {
+      schema: {
+        tags,
+        summary: 'The request journal of the emulated APIs, newest first (filters: api, method, path prefix, status, since, after, limit)',
+        querystring: S.JournalQuery,
+        response: { 200: S.JournalList, ...errors(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as JournalFilter;
+      if (q.since !== undefined && !Number.isFinite(Date.parse(q.since))) {
+        throw new SimError(400, `since: not an ISO-8601 date-time: ${q.since}`);
+      }
+      return { requests: fastify.journal.query(q), total: fastify.journal.size, capacity: fastify.journal.capacity };
+    },
+  );
+
+  f.delete('/requests', { schema: { tags, summary: 'Clear the request journal', response: { 200: S.Deleted, ...errors(401) } } }, async () => ({
+    deleted: fastify.journal.clear(),
+  }));
+
+  f.get(
+    '/metrics',
+    {
+      schema: {
+        tags,
+        summary: 'Prometheus metrics: requests by route and status, restores and jobs by state, transitions, rule firings',
+        produces: ['text/plain'],
+        response: { 200: S.Metrics, ...errors(401) },
+      },
+    },
+    async (_request, reply) => {
+      reply.type('text/plain; version=0.0.4; charset=utf-8');
+      return prometheusText(fastify);
     },
   );
 };

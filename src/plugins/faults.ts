@@ -1,7 +1,13 @@
-// Applies fault rules to emulated-API routes (routes whose config has `sim`). Stub: filled in by the control-plane work.
+// Applies fault rules to emulated-API routes (routes whose config has `sim`). A preHandler at the root, so bodies
+// are parsed (a rule's subject can be the restore name or backup location) and every emulated route is covered.
+// Order of effects when rules fire: latency (awaited, wall time), then a dropped connection, then an immediate
+// vendor-dialect HTTP error (thrown as InjectedFault for the API's own error handler), else `request.simEffects`
+// carries the outcome and duration for the handler that creates the restore or job.
 import fp from 'fastify-plugin';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
-import type { ApiName, CreateEffects } from '../sim/rules.js';
+import { InjectedFault, RuleEngine, type ApiName, type CreateEffects } from '../sim/rules.js';
+import { recordRequest } from './journal.js';
 
 export interface RouteSimConfig {
   api: ApiName;
@@ -9,6 +15,14 @@ export interface RouteSimConfig {
   operation: string;
   /** The restore name or backup location the request concerns, for rules' `match` regex. */
   subject?: (request: FastifyRequest) => string | undefined;
+}
+
+/** An emulated route as registered (method, pattern, api and operation), for checks and docs. */
+export interface SimRoute {
+  method: string;
+  url: string;
+  api: ApiName;
+  operation: string;
 }
 
 declare module 'fastify' {
@@ -19,14 +33,75 @@ declare module 'fastify' {
     /** Effects of the rules that fired for this request, for the handler creating a restore or job. */
     simEffects: CreateEffects;
   }
+  interface FastifyInstance {
+    /** The fault rule engine (in memory; cleared by a full reset). */
+    rules: RuleEngine;
+    /** Every emulated route registered so far. */
+    simRoutes: SimRoute[];
+  }
+}
+
+function projectOf(request: FastifyRequest): string | undefined {
+  const params = request.params as Record<string, string | undefined> | undefined;
+  return params?.project_id ?? params?.projectId ?? params?.project ?? params?.tenant_id;
 }
 
 export default fp(
   async (fastify) => {
+    fastify.decorate('rules', new RuleEngine(fastify.runtime.config.seed));
+    fastify.decorate('simRoutes', [] as SimRoute[]);
     fastify.decorateRequest('simEffects', null as unknown as CreateEffects);
+
+    fastify.addHook('onRoute', (route) => {
+      const sim = route.config?.sim;
+      if (!sim) return;
+      for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+        if (method === 'HEAD' && route.method !== 'HEAD') continue;
+        fastify.simRoutes.push({ method, url: route.url, api: sim.api, operation: sim.operation });
+      }
+    });
+
     fastify.addHook('onRequest', async (request) => {
       request.simEffects = {};
     });
+
+    fastify.addHook('preHandler', async (request, reply) => {
+      const sim = request.routeOptions.config?.sim;
+      if (!sim) return;
+      let subject: string | undefined;
+      try {
+        subject = sim.subject?.(request);
+      } catch {
+        subject = undefined;
+      }
+      const decision = fastify.rules.evaluate({
+        api: sim.api,
+        operation: sim.operation,
+        method: request.method,
+        route: request.routeOptions.url ?? '',
+        path: request.url.split('?')[0],
+        project: projectOf(request),
+        subject: typeof subject === 'string' ? subject : undefined,
+      });
+      if (decision.fired.length === 0) return;
+      request.simRuleIds = decision.fired;
+      for (const id of decision.fired) fastify.metrics.ruleFired(id);
+      request.log.debug({ rules: decision.fired }, 'fault rules fired');
+
+      if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+
+      if (decision.drop) {
+        recordRequest(fastify, request, 0, reply.elapsedTime, true);
+        reply.hijack();
+        request.raw.socket?.destroy();
+        return;
+      }
+      if (decision.error) {
+        const e = decision.error;
+        throw new InjectedFault(e.status, e.message ?? `Injected fault (rule ${decision.fired[0]})`, e.vendorError);
+      }
+      request.simEffects = decision.effects;
+    });
   },
-  { name: 'restoresim-faults' },
+  { name: 'restoresim-faults', dependencies: ['restoresim-journal'] },
 );

@@ -1,4 +1,226 @@
-// Request journal and metrics counters. Stub: filled in by the control-plane work.
+// Request journal (a capped ring, `--journal-size` entries, newest kept) and the metrics counters behind
+// GET /_sim/metrics. Hooks at the root (fastify-plugin), so every emulated route is seen; the control plane itself
+// (/_sim/*) and the docs are counted in metrics but kept out of the journal, as WireMock keeps its admin API out.
 import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
+import { QUIET_PATHS } from '../app.js';
+import type { ApiName } from '../sim/rules.js';
 
-export default fp(async () => {}, { name: 'restoresim-journal' });
+export interface JournalEntry {
+  /** Increasing sequence number (never reused while the process lives). */
+  seq: number;
+  /** The request id (`req-<uuid>`, as in X-Compute-Request-Id and the log). */
+  id: string;
+  /** Wall time the request arrived (ISO-8601). */
+  time: string;
+  /** Simulation clock time when it arrived (ISO-8601). */
+  clock: string;
+  api: ApiName | 'other';
+  /** Operation id of the emulated route, absent for unmatched requests. */
+  operation?: string;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Full URL as sent (path and query). */
+  url: string;
+  /** Route pattern, absent for unmatched requests. */
+  route?: string;
+  headers: Record<string, string>;
+  /** Parsed request body (JSON), or the raw text for other types; bodies over 16 KiB are replaced by a note. */
+  body?: unknown;
+  /** Response status; 0 when a rule dropped the connection. */
+  status: number;
+  durationMs: number;
+  /** Ids of the fault rules that fired for this request. */
+  rules: string[];
+  dropped?: boolean;
+}
+
+export interface JournalFilter {
+  api?: string;
+  method?: string;
+  /** Entries whose path starts with this. */
+  path?: string;
+  /** An exact status (`404`) or a class (`4xx`). */
+  status?: string;
+  /** Entries whose wall time is at or after this ISO-8601 instant. */
+  since?: string;
+  /** Entries with a sequence number above this. */
+  after?: number;
+  limit?: number;
+}
+
+export class Journal {
+  private ring: JournalEntry[] = [];
+  private seq = 0;
+  constructor(public capacity: number) {}
+
+  record(e: Omit<JournalEntry, 'seq'>): void {
+    if (this.capacity <= 0) return;
+    this.ring.push({ seq: ++this.seq, ...e });
+    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+  }
+
+  get size(): number {
+    return this.ring.length;
+  }
+
+  /** Newest first. */
+  query(f: JournalFilter = {}): JournalEntry[] {
+    const since = f.since !== undefined ? Date.parse(f.since) : undefined;
+    const status = f.status;
+    const cls = status && /^[1-5]xx$/i.test(status) ? Number(status[0]) : undefined;
+    const out: JournalEntry[] = [];
+    for (let i = this.ring.length - 1; i >= 0; i--) {
+      const e = this.ring[i]!;
+      if (f.api !== undefined && e.api !== f.api) continue;
+      if (f.method !== undefined && e.method !== f.method.toUpperCase()) continue;
+      if (f.path !== undefined && !e.path.startsWith(f.path)) continue;
+      if (status !== undefined && (cls !== undefined ? Math.floor(e.status / 100) !== cls : String(e.status) !== status)) continue;
+      if (since !== undefined && Date.parse(e.time) < since) continue;
+      if (f.after !== undefined && e.seq <= f.after) continue;
+      out.push(e);
+      if (f.limit !== undefined && out.length >= f.limit) break;
+    }
+    return out;
+  }
+
+  clear(): number {
+    const n = this.ring.length;
+    this.ring = [];
+    return n;
+  }
+}
+
+/** Counters for the Prometheus text at GET /_sim/metrics (gauges of restores and jobs are read when scraped). */
+export class Metrics {
+  /** key: api \x00 route \x00 method \x00 status */
+  readonly requests = new Map<string, number>();
+  /** key: api \x00 kind \x00 from \x00 to */
+  readonly transitions = new Map<string, number>();
+  /** key: rule id */
+  readonly ruleFirings = new Map<string, number>();
+
+  private static bump(m: Map<string, number>, key: string): void {
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+  request(api: string, route: string, method: string, status: string): void {
+    Metrics.bump(this.requests, [api, route, method, status].join('\x00'));
+  }
+  transition(api: string, kind: string, from: string, to: string): void {
+    Metrics.bump(this.transitions, [api, kind, from, to].join('\x00'));
+  }
+  ruleFired(id: string): void {
+    Metrics.bump(this.ruleFirings, id);
+  }
+}
+
+const BODY_LIMIT = 16 * 1024;
+
+function journalBody(body: unknown): unknown {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body.length > BODY_LIMIT ? `(${body.length} characters, not kept)` : body;
+  if (Buffer.isBuffer(body)) return `(${body.length} bytes, not kept)`;
+  try {
+    const text = JSON.stringify(body);
+    return text.length > BODY_LIMIT ? `(${text.length} characters of JSON, not kept)` : body;
+  } catch {
+    return undefined;
+  }
+}
+
+function headersOf(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(request.headers)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}
+
+/** The api a request belongs to: its route's, else guessed from the path prefix (unmatched requests). */
+export function apiOf(request: FastifyRequest): ApiName | 'other' {
+  const sim = request.routeOptions?.config?.sim;
+  if (sim) return sim.api;
+  const p = request.url;
+  if (p.startsWith('/v1/')) return 'trilio';
+  if (p.startsWith('/rest/') || p.startsWith('/api/')) return 'vcenter';
+  return 'other';
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    journal: Journal;
+    metrics: Metrics;
+  }
+  interface FastifyRequest {
+    /** Wall time (ms) and clock time (ms) the request arrived. */
+    simArrival: { wall: number; clock: number };
+    /** Ids of the fault rules that fired for this request (set by the faults plugin). */
+    simRuleIds: string[];
+  }
+}
+
+const recorded = new WeakSet<FastifyRequest>();
+
+/** Records one request in the journal and the metrics (also used by the faults plugin for dropped connections). */
+export function recordRequest(
+  fastify: { journal: Journal; metrics: Metrics },
+  request: FastifyRequest,
+  status: number,
+  durationMs: number,
+  dropped = false,
+): void {
+  if (recorded.has(request)) return;
+  recorded.add(request);
+  const path = request.url.split('?')[0]!;
+  const api = apiOf(request);
+  const route = request.routeOptions?.url;
+  fastify.metrics.request(path.startsWith('/_sim') ? 'control' : api, route ?? '(unmatched)', request.method, dropped ? 'dropped' : String(status));
+  if (path === '/_sim' || path.startsWith('/_sim/') || path.startsWith('/docs') || path.startsWith('/openapi')) return;
+  const arrival = request.simArrival ?? { wall: Date.now(), clock: Date.now() };
+  const sim = request.routeOptions?.config?.sim;
+  fastify.journal.record({
+    id: String(request.id),
+    time: new Date(arrival.wall).toISOString(),
+    clock: new Date(arrival.clock).toISOString(),
+    api,
+    ...(sim ? { operation: sim.operation } : {}),
+    method: request.method,
+    path,
+    url: request.url,
+    ...(route ? { route } : {}),
+    headers: headersOf(request),
+    ...(journalBody(request.body) !== undefined ? { body: journalBody(request.body) } : {}),
+    status,
+    durationMs: Math.round(durationMs * 100) / 100,
+    rules: request.simRuleIds ?? [],
+    ...(dropped ? { dropped: true } : {}),
+  });
+}
+
+export default fp(
+  async (fastify) => {
+    const rt = fastify.runtime;
+    fastify.decorate('journal', new Journal(rt.config.journalSize));
+    fastify.decorate('metrics', new Metrics());
+    fastify.decorateRequest('simArrival', null as unknown as { wall: number; clock: number });
+    fastify.decorateRequest('simRuleIds', null as unknown as string[]);
+
+    const onTransition = (e: { api: string; kind: string; from: string; to: string }) => fastify.metrics.transition(e.api, e.kind, e.from, e.to);
+    rt.sim.on('transition', onTransition);
+    fastify.addHook('onClose', async () => {
+      rt.sim.off('transition', onTransition);
+    });
+
+    fastify.addHook('onRequest', async (request) => {
+      request.simArrival = { wall: Date.now(), clock: rt.sim.now() };
+      request.simRuleIds = [];
+    });
+    fastify.addHook('onResponse', async (request, reply) => {
+      if (QUIET_PATHS.has(request.url.split('?')[0]!)) return;
+      recordRequest(fastify, request, reply.statusCode, reply.elapsedTime);
+    });
+  },
+  { name: 'restoresim-journal' },
+);

@@ -1,0 +1,199 @@
+// TypeBox schemas of the control plane (request and response of every /_sim route; they feed the OpenAPI document).
+import { Type, type Static } from '@sinclair/typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'Machine-readable code: bad_request, unauthorized, not_found, conflict, invalid_rule, invalid_fixtures, internal_error' }),
+    message: Type.String(),
+    problems: Type.Optional(Type.Array(Type.String(), { description: 'One line per problem (rules, fixtures)' })),
+  },
+  { title: 'SimError' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+const Api = Type.Union([Type.Literal('trilio'), Type.Literal('vcenter')]);
+
+export const Health = Type.Object({ status: Type.Literal('ok') });
+export const Ready = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('starting')]) });
+
+export const ResetQuery = Type.Object(
+  {
+    api: Type.Optional(Api),
+    project: Type.Optional(Type.String({ minLength: 1, description: 'Reset one Trilio project only (its rules too)' })),
+  },
+  { additionalProperties: false },
+);
+export const ResetResult = Type.Object({
+  status: Type.Literal('reset'),
+  api: Type.Optional(Api),
+  project: Type.Optional(Type.String()),
+  rulesRemoved: Type.Integer(),
+  journalCleared: Type.Boolean(),
+});
+
+export const FixtureDocument = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'A fixtures document: { "trilio": {...}, "vcenter": {...} }, the format of the fixtures/ files',
+});
+export const FixturesQuery = Type.Object(
+  { mode: Type.Optional(Type.Union([Type.Literal('merge'), Type.Literal('replace')], { default: 'merge' })) },
+  { additionalProperties: false },
+);
+
+export const ClockState = Type.Object({
+  mode: Type.Union([Type.Literal('real'), Type.Literal('virtual')]),
+  now: Type.String({ format: 'date-time', description: 'Simulated time, ISO-8601' }),
+  epochMs: Type.Integer({ description: 'Simulated time in ms since the epoch' }),
+  speed: Type.Number(),
+});
+export type ClockState = Static<typeof ClockState>;
+export const ClockAdvance = Type.Object(
+  { seconds: Type.Number({ minimum: 0, maximum: 3_153_600_000 }) },
+  { additionalProperties: false },
+);
+export const ClockPut = Type.Object(
+  {
+    mode: Type.Optional(Type.Union([Type.Literal('real'), Type.Literal('virtual')])),
+    speed: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
+    now: Type.Optional(Type.String({ description: 'Jump to this instant (ISO-8601); never backwards' })),
+  },
+  { additionalProperties: false },
+);
+
+const Latency = Type.Union([
+  Type.Object({ kind: Type.Literal('fixed'), ms: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('uniform'), minMs: Type.Number({ minimum: 0 }), maxMs: Type.Number({ minimum: 0 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('lognormal'),
+      medianMs: Type.Number({ exclusiveMinimum: 0 }),
+      sigma: Type.Number({ minimum: 0 }),
+      maxMs: Type.Optional(Type.Number({ minimum: 0 })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+export const RuleMatch = Type.Object(
+  {
+    api: Type.Optional(Api),
+    operation: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Operation id(s), e.g. restores.create, job.create' }),
+    ),
+    route: Type.Optional(Type.String({ description: 'Exact route pattern, e.g. /v1/:project_id/restores/:restore_id' })),
+    path: Type.Optional(Type.String({ description: 'Regular expression over the request path' })),
+    method: Type.Optional(Type.String()),
+    project: Type.Optional(Type.String({ description: 'Trilio project id' })),
+    subject: Type.Optional(Type.String({ description: "Regular expression over the restore's name or the backup location" })),
+  },
+  { additionalProperties: false },
+);
+
+export const RuleEffects = Type.Object(
+  {
+    outcome: Type.Optional(
+      Type.Object(
+        {
+          state: Type.String({ description: 'Trilio: available, error, cancelled; vCenter: SUCCEEDED, FAILED' }),
+          message: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    durationSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+    error: Type.Optional(
+      Type.Object(
+        {
+          status: Type.Integer({ minimum: 400, maximum: 599 }),
+          message: Type.Optional(Type.String()),
+          vendorError: Type.Optional(Type.String({ description: 'vCenter: vAPI error type in snake case, e.g. service_unavailable' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    latency: Type.Optional(Latency),
+    drop: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const ruleFields = {
+  description: Type.Optional(Type.String()),
+  match: Type.Optional(RuleMatch),
+  effects: RuleEffects,
+  probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  skip: Type.Optional(Type.Integer({ minimum: 0 })),
+  max: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  enabled: Type.Optional(Type.Boolean()),
+};
+
+export const RuleInput = Type.Object(
+  { id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })), ...ruleFields },
+  { additionalProperties: false },
+);
+export const RulePut = Type.Object(ruleFields, { additionalProperties: false });
+
+export const RuleView = Type.Object({
+  id: Type.String(),
+  description: Type.Optional(Type.String()),
+  match: RuleMatch,
+  effects: RuleEffects,
+  probability: Type.Number(),
+  skip: Type.Integer(),
+  max: Type.Union([Type.Integer(), Type.Null()]),
+  enabled: Type.Boolean(),
+  matched: Type.Integer({ description: 'Requests matched while enabled' }),
+  fired: Type.Integer({ description: 'Times fired' }),
+});
+export const RuleList = Type.Object({ rules: Type.Array(RuleView) });
+export const Deleted = Type.Object({ deleted: Type.Integer() });
+export const IdParams = Type.Object({ id: Type.String() });
+
+export const ForceBody = Type.Object(
+  {
+    state: Type.String({ description: 'Target state, e.g. executing, available, error, cancelled (Trilio); SUCCEEDED, FAILED (vCenter)' }),
+    message: Type.Optional(Type.String({ description: 'Error or cancel message where the state has one' })),
+  },
+  { additionalProperties: false },
+);
+export const ForceResult = Type.Object({ id: Type.Optional(Type.String()), state: Type.String() });
+
+export const JournalQuery = Type.Object(
+  {
+    api: Type.Optional(Type.Union([Api, Type.Literal('other')])),
+    method: Type.Optional(Type.String()),
+    path: Type.Optional(Type.String({ description: 'Path prefix' })),
+    status: Type.Optional(Type.String({ pattern: '^([1-5][0-9][0-9]|[1-5]xx|0)$', description: 'Exact status (404), class (4xx), or 0 for dropped connections' })),
+    since: Type.Optional(Type.String({ description: 'ISO-8601 wall time; entries at or after it' })),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Entries with seq above this' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export const JournalEntry = Type.Object({
+  seq: Type.Integer(),
+  id: Type.String(),
+  time: Type.String({ format: 'date-time' }),
+  clock: Type.String({ format: 'date-time' }),
+  api: Type.String(),
+  operation: Type.Optional(Type.String()),
+  method: Type.String(),
+  path: Type.String(),
+  url: Type.String(),
+  route: Type.Optional(Type.String()),
+  headers: Type.Record(Type.String(), Type.String()),
+  body: Type.Optional(Type.Unknown()),
+  status: Type.Integer(),
+  durationMs: Type.Number(),
+  rules: Type.Array(Type.String()),
+  dropped: Type.Optional(Type.Boolean()),
+});
+export const JournalList = Type.Object({
+  requests: Type.Array(JournalEntry),
+  total: Type.Integer({ description: 'Entries held (before filters)' }),
+  capacity: Type.Integer(),
+});
+
+export const Metrics = Type.String({ description: 'Prometheus text exposition format 0.0.4' });
