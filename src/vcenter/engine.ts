@@ -1,0 +1,527 @@
+// The vCenter appliance without HTTP: its fixtures, its sessions, and its single restore job slot, persisted in
+// SQLite and moved by the lifecycle engine. Every method works on committed state at the clock's `now`.
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Simulation } from '../sim/simulation.js';
+import type { Migration } from '../sim/store.js';
+import { evaluate, rebase, type Phase, type Plan } from '../sim/lifecycle.js';
+import { isoZ } from '../sim/clock.js';
+import type { CreateEffects } from '../sim/rules.js';
+import type { ForceResult } from '../module.js';
+import { VapiError, msg, vapiError, type LocalizableMessage } from './errors.js';
+import {
+  LOCATION_TYPES, PHASES, SCHEME_OF, mergeSections, normalizeSection, schemeOf,
+  type Backup, type BackupLocation, type LocationType, type PhaseName, type VcenterSection,
+} from './model.js';
+
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    up: `
+      CREATE TABLE vcenter_appliance (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        section TEXT NOT NULL,          -- the normalized fixtures section (JSON)
+        state TEXT NOT NULL             -- DEPLOYED (before firstboot) | CONFIGURED
+      );
+      CREATE TABLE vcenter_job (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        state TEXT NOT NULL,            -- committed state: INPROGRESS | SUCCEEDED | FAILED
+        progress INTEGER NOT NULL,
+        plan TEXT NOT NULL,             -- lifecycle Plan; terminal.message holds a LocalizableMessage as JSON
+        phase_messages TEXT NOT NULL,   -- one LocalizableMessage per planned phase (JSON array)
+        parts TEXT,                     -- requested parts (JSON array) or NULL
+        request TEXT NOT NULL,          -- the request, secrets masked (JSON)
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE TABLE vcenter_session (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_accessed_at INTEGER NOT NULL
+      );`,
+  },
+];
+
+export const JOB_ID = 'restore-job';
+const M = 'com.vmware.appliance.recovery.restore';
+
+export interface RestoreRequest {
+  location_type: LocationType;
+  location: string;
+  backup_password?: string;
+  location_user?: string;
+  location_password?: string;
+  sso_admin_user_name?: string;
+  sso_admin_user_password?: string;
+  ignore_warnings?: boolean;
+  parts?: string[];
+}
+
+export interface RestoreJobStatus {
+  state: string;
+  messages: LocalizableMessage[];
+  progress: number;
+  parts?: string[];
+}
+
+export interface ReturnResult {
+  status: 'OK' | 'WARNING' | 'FAIL';
+  messages: LocalizableMessage[];
+}
+
+export interface Metadata {
+  timestamp: string;
+  parts: string[];
+  version: string;
+  boxname: string;
+  sso_login_required: boolean;
+  comment: string;
+  applicable: boolean;
+  messages: LocalizableMessage[];
+}
+
+export interface SessionInfo {
+  id: string;
+  user: string;
+  created_time: string;
+  last_accessed_time: string;
+}
+
+interface JobRow {
+  state: string;
+  progress: number;
+  plan: string;
+  phase_messages: string;
+  parts: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading a RestoreRequest (JSON, XML-derived or JSON-RPC-derived): required fields, types, unknown fields ignored.
+
+const STRUCT = { job: `${M}.job.restore_request`, validate: `${M}.restore_request` } as const;
+
+const fieldMissing = (struct: string, field: string) =>
+  vapiError('invalid_argument', 'vapi.data.structure.field.missing', `Field '${field}' missing from structure '${struct}'`, [struct, field]);
+const fieldInvalid = (struct: string, field: string, expected: string) =>
+  vapiError('invalid_argument', 'vapi.data.structure.field.invalid', `Field '${field}' of structure '${struct}' has an invalid value: expected ${expected}`, [
+    struct, field, expected,
+  ]);
+
+/**
+ * Checks and types a RestoreRequest. `xml`: values arrived as text (booleans as `true`/`false`). Fields the structure
+ * does not declare are ignored (see docs/vcenter.md); `null` is an unset optional.
+ */
+export function readRestoreRequest(raw: unknown, kind: 'job' | 'validate', opts: { xml?: boolean } = {}): RestoreRequest {
+  const struct = STRUCT[kind];
+  if (raw === undefined || raw === null || raw === '') throw fieldMissing('operation-input', 'piece');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw vapiError('invalid_argument', 'vapi.data.structure.invalid', `Expected structure '${struct}'`, [struct]);
+  const r = raw as Record<string, unknown>;
+  const out: Partial<RestoreRequest> = {};
+  for (const f of ['location_type', 'location'] as const) {
+    if (r[f] === undefined || r[f] === null) throw fieldMissing(struct, f);
+  }
+  if (typeof r.location_type !== 'string' || !LOCATION_TYPES.includes(r.location_type as LocationType))
+    throw fieldInvalid(struct, 'location_type', `one of ${LOCATION_TYPES.join(', ')}`);
+  out.location_type = r.location_type as LocationType;
+  if (typeof r.location !== 'string' || r.location.trim() === '') throw fieldInvalid(struct, 'location', 'a non-empty string');
+  out.location = r.location.trim();
+  for (const f of ['backup_password', 'location_user', 'location_password', 'sso_admin_user_name', 'sso_admin_user_password'] as const) {
+    const v = r[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw fieldInvalid(struct, f, 'a string');
+    out[f] = v;
+  }
+  if (kind === 'job' && r.ignore_warnings !== undefined && r.ignore_warnings !== null) {
+    let v = r.ignore_warnings;
+    if (opts.xml && typeof v === 'string' && /^(true|false)$/.test(v.trim())) v = v.trim() === 'true';
+    if (typeof v !== 'boolean') throw fieldInvalid(struct, 'ignore_warnings', 'true or false');
+    out.ignore_warnings = v;
+  }
+  if (r.parts !== undefined && r.parts !== null) {
+    if (!Array.isArray(r.parts) || !r.parts.every((p) => typeof p === 'string')) throw fieldInvalid(struct, 'parts', 'a list of strings');
+    out.parts = r.parts as string[];
+  }
+  return out as RestoreRequest;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const norm = (loc: string) => {
+  const s = loc.trim().replace(/\/+$/, '');
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/]*)(.*)$/.exec(s);
+  return m ? m[1]!.toLowerCase() + m[2]!.toLowerCase() + m[3] : s;
+};
+const hostOf = (loc: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:]*)/.exec(loc.trim())?.[1]?.toLowerCase();
+
+type Access =
+  | { ok: true; backup: Backup; loc: BackupLocation }
+  | { ok: false; reason: string; backup?: Backup };
+
+const PHASE_SPEC: Record<PhaseName, { seconds: number; progress: [number, number] }> = {
+  validate: { seconds: 3, progress: [0, 5] },
+  download: { seconds: 0, progress: [5, 60] }, // seconds from size_bytes / restoreRate
+  decrypt: { seconds: 4, progress: [60, 65] },
+  'restore configuration': { seconds: 8, progress: [65, 85] },
+  'start services': { seconds: 8, progress: [85, 99] },
+};
+
+export class VcenterEngine {
+  private cache: { section: VcenterSection; state: string } | undefined;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly config: Config,
+  ) {
+    sim.store.migrate('vcenter', MIGRATIONS);
+  }
+
+  private get db() {
+    return this.sim.store.db;
+  }
+
+  // ---- fixtures ------------------------------------------------------------------------------------------------
+
+  private appliance(): { section: VcenterSection; state: string } {
+    if (this.cache) return this.cache;
+    const row = this.db.prepare('SELECT section, state FROM vcenter_appliance WHERE id = 1').get() as
+      | { section: string; state: string }
+      | undefined;
+    const section = row ? (JSON.parse(row.section) as VcenterSection) : normalizeSection({});
+    this.cache = { section, state: row?.state ?? section.appliance.state };
+    return this.cache;
+  }
+
+  section(): VcenterSection {
+    return this.appliance().section;
+  }
+
+  applianceState(): string {
+    return this.appliance().state;
+  }
+
+  private saveAppliance(section: VcenterSection, state: string): void {
+    this.db
+      .prepare('INSERT INTO vcenter_appliance (id, section, state) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET section = excluded.section, state = excluded.state')
+      .run(JSON.stringify(section), state);
+    this.cache = undefined;
+  }
+
+  load(raw: unknown, mode: 'replace' | 'merge'): void {
+    if (mode === 'replace') {
+      const section = normalizeSection(raw);
+      this.saveAppliance(section, section.appliance.state);
+      this.db.prepare('DELETE FROM vcenter_job').run();
+      this.dropSessionsOfUnknownUsers(section);
+      return;
+    }
+    const section = normalizeSection(mergeSections(this.section(), raw));
+    const givenState = (raw as { appliance?: { state?: string } } | undefined)?.appliance?.state;
+    this.saveAppliance(section, givenState ?? this.applianceState());
+    this.dropSessionsOfUnknownUsers(section);
+  }
+
+  private dropSessionsOfUnknownUsers(section: VcenterSection): void {
+    const users = new Set(section.users.map((u) => u.username));
+    for (const s of this.db.prepare('SELECT id, user FROM vcenter_session').all() as { id: string; user: string }[])
+      if (!users.has(s.user)) this.db.prepare('DELETE FROM vcenter_session WHERE id = ?').run(s.id);
+  }
+
+  // ---- sessions ------------------------------------------------------------------------------------------------
+
+  /** The user name when `username`/`password` match a fixture user. */
+  checkPassword(username: string, password: string): string | undefined {
+    return this.section().users.find((u) => u.username === username && u.password === password)?.username;
+  }
+
+  createSession(user: string): string {
+    const id = randomBytes(16).toString('hex');
+    const now = this.sim.now();
+    this.db.prepare('INSERT INTO vcenter_session (id, user, created_at, last_accessed_at) VALUES (?, ?, ?, ?)').run(id, user, now, now);
+    return id;
+  }
+
+  /** A live session (touched), or undefined when unknown or idle-expired (an expired one is deleted). */
+  session(id: string): SessionInfo | undefined {
+    const row = this.db.prepare('SELECT id, user, created_at, last_accessed_at FROM vcenter_session WHERE id = ?').get(id) as
+      | { id: string; user: string; created_at: number; last_accessed_at: number }
+      | undefined;
+    if (!row) return undefined;
+    const now = this.sim.now();
+    if (now - row.last_accessed_at >= this.config.sessionIdle * 1000) {
+      this.db.prepare('DELETE FROM vcenter_session WHERE id = ?').run(id);
+      return undefined;
+    }
+    this.db.prepare('UPDATE vcenter_session SET last_accessed_at = ? WHERE id = ?').run(now, id);
+    return { id: row.id, user: row.user, created_time: isoZ(row.created_at), last_accessed_time: isoZ(row.last_accessed_at) };
+  }
+
+  deleteSession(id: string): void {
+    this.db.prepare('DELETE FROM vcenter_session WHERE id = ?').run(id);
+  }
+
+  // ---- backups -------------------------------------------------------------------------------------------------
+
+  private checkScheme(req: RestoreRequest): void {
+    const scheme = schemeOf(req.location);
+    const expected = SCHEME_OF[req.location_type];
+    if (scheme && scheme !== expected)
+      throw vapiError(
+        'invalid_argument',
+        `${M}.location_type.mismatch`,
+        `The location type ${req.location_type} does not match the location ${req.location}: a ${req.location_type} location starts with ${expected}://.`,
+        [req.location_type, req.location],
+      );
+  }
+
+  private access(req: RestoreRequest): Access {
+    const want = norm(req.location);
+    for (const backup of this.section().backups) {
+      for (const loc of backup.locations) {
+        if (loc.location_type !== req.location_type || norm(loc.location) !== want) continue;
+        if (!backup.reachable) return { ok: false, backup, reason: `Connection to ${hostOf(loc.location) ?? loc.location} timed out` };
+        const user = loc.location_user !== undefined ? loc.location_user : backup.location_user;
+        const pass = loc.location_password !== undefined ? loc.location_password : backup.location_password;
+        if (user !== null && user !== undefined) {
+          if (req.location_user === undefined) return { ok: false, backup, reason: 'Login required: location_user and location_password are not set' };
+          if (req.location_user !== user || (req.location_password ?? '') !== (pass ?? ''))
+            return { ok: false, backup, reason: `Authentication failed for user ${req.location_user}` };
+        }
+        return { ok: true, backup, loc };
+      }
+    }
+    const host = hostOf(req.location);
+    const knownHost = host && this.section().backups.some((b) => b.locations.some((l) => hostOf(l.location) === host && b.reachable));
+    return { ok: false, reason: knownHost || !host ? 'No such file or directory' : `Could not resolve host ${host}` };
+  }
+
+  private locationError(req: RestoreRequest, reason: string): LocalizableMessage {
+    return msg(`${M}.location.inaccessible`, `Backup location ${req.location} is not accessible: ${reason}`, [req.location, reason]);
+  }
+
+  /** restore.validate: reads the backup's metadata at the location (synchronously). */
+  validate(req: RestoreRequest): Metadata {
+    this.checkScheme(req);
+    const a = this.access(req);
+    if (!a.ok) throw new VapiError('error', [this.locationError(req, a.reason)]);
+    const m = a.backup.metadata;
+    return {
+      timestamp: m.timestamp,
+      parts: [...m.parts],
+      version: m.version,
+      boxname: m.boxname,
+      sso_login_required: m.sso_login_required,
+      comment: m.comment,
+      applicable: m.applicable,
+      messages: m.warnings.map((w) => ({ id: w.id, default_message: w.default_message, args: [...w.args] })),
+    };
+  }
+
+  // ---- the job -------------------------------------------------------------------------------------------------
+
+  private jobRow(): JobRow | undefined {
+    return this.db.prepare('SELECT state, progress, plan, phase_messages, parts, started_at, finished_at FROM vcenter_job WHERE id = 1').get() as
+      | JobRow
+      | undefined;
+  }
+
+  /** The job as clients see it at `now`. */
+  view(now = this.sim.now()): RestoreJobStatus {
+    const row = this.jobRow();
+    if (!row) return { state: 'NONE', messages: [], progress: 0 };
+    const plan = JSON.parse(row.plan) as Plan;
+    const phaseMsgs = JSON.parse(row.phase_messages) as LocalizableMessage[];
+    const ev = evaluate(plan, row.started_at, now);
+    let out: RestoreJobStatus;
+    if (!ev.terminal) {
+      out = { state: 'INPROGRESS', messages: phaseMsgs.slice(0, ev.phaseIndex + 1), progress: ev.progress };
+    } else {
+      const last = plan.phases[plan.phases.length - 1];
+      const progress = plan.terminal.state === 'SUCCEEDED' ? 100 : (last?.progress[1] ?? 0);
+      const messages = phaseMsgs.slice(0, plan.phases.length);
+      if (plan.terminal.message) messages.push(JSON.parse(plan.terminal.message) as LocalizableMessage);
+      out = { state: plan.terminal.state, messages, progress };
+    }
+    if (row.parts) out.parts = JSON.parse(row.parts) as string[];
+    return out;
+  }
+
+  create(req: RestoreRequest, effects: CreateEffects, user: string): RestoreJobStatus {
+    const now = this.sim.now();
+    return this.sim.store.tx(() => {
+      this.settle(now);
+      if (this.applianceState() !== 'DEPLOYED')
+        throw vapiError('not_allowed_in_current_state', `${M}.job.not_allowed_in_current_state`, 'Restore is allowed only after deployment and before firstboot');
+      const row = this.jobRow();
+      if (row?.state === 'INPROGRESS')
+        throw vapiError('feature_in_use', `${M}.job.feature_in_use`, 'A backup or restore is already in progress');
+      this.checkScheme(req);
+      const { plan, phaseMessages } = this.plan(req, effects, user);
+      this.db
+        .prepare(
+          `INSERT INTO vcenter_job (id, state, progress, plan, phase_messages, parts, request, started_at, finished_at)
+           VALUES (1, 'INPROGRESS', 0, ?, ?, ?, ?, ?, NULL)
+           ON CONFLICT(id) DO UPDATE SET state = excluded.state, progress = 0, plan = excluded.plan, phase_messages = excluded.phase_messages,
+             parts = excluded.parts, request = excluded.request, started_at = excluded.started_at, finished_at = NULL`,
+        )
+        .run(JSON.stringify(plan), JSON.stringify(phaseMessages), req.parts ? JSON.stringify(req.parts) : null, JSON.stringify(mask(req)), now);
+      this.sim.transition({ api: 'vcenter', kind: 'job', id: JOB_ID, from: row?.state ?? 'NONE', to: 'INPROGRESS', at: now });
+      this.settle(now);
+      return this.view(now);
+    });
+  }
+
+  /** The job's plan: the five phases, cut short at the phase where this request and backup fail. */
+  private plan(req: RestoreRequest, effects: CreateEffects, user: string): { plan: Plan; phaseMessages: LocalizableMessage[] } {
+    void user;
+    const a = this.access(req);
+    const backup = a.ok ? a.backup : undefined;
+    const size = backup?.size_bytes ?? 0;
+    const seconds = (p: PhaseName) => (p === 'download' ? Math.max(1, Math.round((size / this.config.restoreRate) * 10) / 10) : PHASE_SPEC[p].seconds);
+    const phaseMessages: LocalizableMessage[] = [
+      msg(`${M}.job.validate`, `Validating the backup at ${req.location} (${req.location_type})`, [req.location, req.location_type]),
+      msg(`${M}.job.download`, `Downloading ${size} bytes of backup data from ${req.location}`, [req.location, size]),
+      backup?.backup_password === null
+        ? msg(`${M}.job.decrypt.skipped`, 'The backup is not encrypted: nothing to decrypt')
+        : msg(`${M}.job.decrypt`, 'Decrypting the backup data'),
+      msg(`${M}.job.restore_configuration`, `Restoring the configuration of ${backup?.metadata.boxname ?? ''} from the backup taken ${backup?.metadata.timestamp ?? ''}`, [
+        backup?.metadata.boxname ?? '', backup?.metadata.timestamp ?? '',
+      ]),
+      msg(`${M}.job.start_services`, 'Starting the vCenter Server services'),
+    ];
+
+    // Where the restore fails, and why (first cause wins): the location is opened by the download phase; the
+    // request is checked against the backup's metadata by the validate phase; the password is tried by decrypt.
+    let fail: { phase: PhaseName; after: number; message: LocalizableMessage } | undefined;
+    if (!a.ok) {
+      fail = { phase: 'download', after: a.reason.includes('timed out') ? 2 : 1, message: this.locationError(req, a.reason) };
+    } else {
+      const m = a.backup.metadata;
+      const sso = this.section().sso;
+      if (!m.applicable) {
+        fail = { phase: 'validate', after: 3, message: msg(`${M}.job.not_applicable`, `The backup of ${m.boxname} (version ${m.version}) cannot be restored on this appliance`, [m.boxname, m.version]) };
+      } else if (m.sso_login_required && (req.sso_admin_user_name === undefined || req.sso_admin_user_password === undefined)) {
+        fail = {
+          phase: 'validate', after: 3,
+          message: msg(`${M}.job.sso_credentials_missing`, `The backup of ${m.boxname} needs the SSO administrator credentials: set sso_admin_user_name and sso_admin_user_password`, [m.boxname]),
+        };
+      } else if (m.sso_login_required && (req.sso_admin_user_name !== sso.username || req.sso_admin_user_password !== sso.password)) {
+        fail = {
+          phase: 'validate', after: 3,
+          message: msg(`${M}.job.sso_credentials_invalid`, `SSO authentication failed for ${req.sso_admin_user_name} on ${m.boxname}`, [req.sso_admin_user_name!, m.boxname]),
+        };
+      } else if (m.warnings.length > 0 && req.ignore_warnings !== true) {
+        const text = m.warnings.map((w) => w.default_message).join(' ');
+        fail = {
+          phase: 'validate', after: 3,
+          message: msg(`${M}.job.validation_warnings`, `Validation returned ${m.warnings.length} warning(s) and ignore_warnings is not set: ${text}`, [m.warnings.length, text]),
+        };
+      } else if (a.backup.backup_password !== null && req.backup_password !== a.backup.backup_password) {
+        const reason = req.backup_password === undefined ? 'the backup is encrypted and backup_password is not set' : 'wrong backup password';
+        fail = { phase: 'decrypt', after: 1, message: msg(`${M}.job.decrypt_failed`, `Failed to decrypt the backup at ${req.location}: ${reason}`, [req.location, reason]) };
+      } else if (a.backup.failure) {
+        const f = a.backup.failure;
+        fail = { phase: f.phase, after: seconds(f.phase) / 2, message: msg(`${M}.job.failed`, `Restore failed while running phase "${f.phase}": ${f.message}`, [f.phase, f.message]) };
+      }
+    }
+    if (effects.outcome?.state === 'SUCCEEDED') fail = undefined;
+    else if (effects.outcome?.state === 'FAILED') {
+      const text = effects.outcome.message ?? 'Restore failed (injected fault)';
+      const phase: PhaseName = fail && PHASES.indexOf(fail.phase) < PHASES.indexOf('restore configuration') ? fail.phase : 'restore configuration';
+      fail = { phase, after: seconds(phase) / 2, message: msg(`${M}.job.failed`, `Restore failed while running phase "${phase}": ${text}`, [phase, text]) };
+    }
+
+    const phases: Phase[] = [];
+    for (const name of PHASES) {
+      const spec = PHASE_SPEC[name];
+      const full = seconds(name);
+      if (fail?.phase === name) {
+        const ran = Math.min(full, fail.after);
+        const [p0, p1] = spec.progress;
+        phases.push({ state: 'INPROGRESS', seconds: ran, progress: [p0, p0 + Math.floor(((p1 - p0) * ran) / Math.max(full, 1))], label: name });
+        break;
+      }
+      phases.push({ state: 'INPROGRESS', seconds: full, progress: spec.progress, label: name });
+    }
+    const terminalMsg = fail ? fail.message : msg(`${M}.job.succeeded`, 'Restore completed successfully');
+    let plan: Plan = { phases, terminal: { state: fail ? 'FAILED' : 'SUCCEEDED', message: JSON.stringify(terminalMsg) } };
+    if (effects.durationSeconds !== undefined) {
+      const total = phases.reduce((s, p) => s + p.seconds, 0);
+      const k = total > 0 ? Math.max(0, effects.durationSeconds) / total : 0;
+      plan = { ...plan, phases: phases.map((p) => ({ ...p, seconds: p.seconds * k })) };
+    }
+    return { plan, phaseMessages };
+  }
+
+  cancel(user: string): ReturnResult {
+    const now = this.sim.now();
+    return this.sim.store.tx(() => {
+      this.settle(now);
+      const row = this.jobRow();
+      if (row?.state !== 'INPROGRESS')
+        return { status: 'FAIL', messages: [msg(`${M}.job.cancel.nothing`, 'No restore job is in progress: there is nothing to cancel')] };
+      const cancelMsg = msg(`${M}.job.canceled`, `The restore job was canceled by ${user}`, [user]);
+      this.cutShort(row, now, { state: 'FAILED', message: JSON.stringify(cancelMsg) });
+      return { status: 'OK', messages: [msg(`${M}.job.cancel.ok`, 'The restore job was canceled')] };
+    });
+  }
+
+  private cutShort(row: JobRow, now: number, terminal: { state: string; message: string }): void {
+    const plan = rebase(JSON.parse(row.plan) as Plan, row.started_at, now, terminal);
+    this.db.prepare('UPDATE vcenter_job SET plan = ? WHERE id = 1').run(JSON.stringify(plan));
+    this.settle(now);
+  }
+
+  /** Commits the job's state at `now`; emits one transition per state change; a success configures the appliance. */
+  settle(now: number): void {
+    const row = this.jobRow();
+    if (!row || row.state !== 'INPROGRESS') return;
+    const v = this.view(now);
+    const write = () => {
+      if (v.state === row.state && v.progress === row.progress) return;
+      const plan = JSON.parse(row.plan) as Plan;
+      const finishedAt = v.state === 'INPROGRESS' ? null : (evaluate(plan, row.started_at, now).finishedAt ?? now);
+      this.db.prepare('UPDATE vcenter_job SET state = ?, progress = ?, finished_at = ? WHERE id = 1').run(v.state, v.progress, finishedAt);
+      if (v.state !== row.state) {
+        if (v.state === 'SUCCEEDED') this.saveAppliance(this.section(), 'CONFIGURED');
+        this.sim.transition({ api: 'vcenter', kind: 'job', id: JOB_ID, from: row.state, to: v.state, at: finishedAt ?? now });
+      }
+    };
+    if (this.db.inTransaction) write();
+    else this.sim.store.tx(write);
+  }
+
+  stateCounts(): Record<string, number> {
+    const row = this.jobRow();
+    return row ? { [row.state]: 1 } : {};
+  }
+
+  forceState(target: { state: string; message?: string }): ForceResult {
+    const now = this.sim.now();
+    return this.sim.store.tx(() => {
+      this.settle(now);
+      const row = this.jobRow();
+      if (!row) return { ok: false, statusCode: 404, reason: 'there is no restore job (state NONE)' };
+      if (row.state !== 'INPROGRESS')
+        return { ok: false, statusCode: 409, reason: `the restore job already ended (${row.state}); a finished job cannot move` };
+      if (target.state === 'INPROGRESS') return { ok: true, state: 'INPROGRESS' };
+      if (target.state !== 'FAILED' && target.state !== 'SUCCEEDED')
+        return { ok: false, statusCode: 409, reason: `a running restore job can move only to SUCCEEDED or FAILED, not ${target.state}` };
+      const m =
+        target.state === 'FAILED'
+          ? msg(`${M}.job.failed`, target.message ?? 'Restore failed', [target.message ?? 'Restore failed'])
+          : msg(`${M}.job.succeeded`, target.message ?? 'Restore completed successfully');
+      this.cutShort(row, now, { state: target.state, message: JSON.stringify(m) });
+      return { ok: true, state: target.state };
+    });
+  }
+}
+
+function mask(req: RestoreRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...req };
+  for (const k of ['backup_password', 'location_password', 'sso_admin_user_password']) if (out[k] !== undefined) out[k] = '***';
+  return out;
+}

@@ -1,0 +1,160 @@
+// The vAPI JSON-RPC 2.0 endpoint `POST /api` (reference §8.1) that the official Python and Java SDKs speak:
+// session create/get/delete and the four restore operations. Values are typed (`{"STRUCTURE":{type:{…}}}`,
+// `{"OPTIONAL":…}`, `{"SECRET":…}`); vAPI errors come back inside an HTTP 200 result, as the reference server does.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { VapiError, errorTypeName, unauthenticated, vapiError, type LocalizableMessage } from './errors.js';
+import { readRestoreRequest, type Metadata, type RestoreJobStatus, type ReturnResult, type VcenterEngine } from './engine.js';
+
+type Json = unknown;
+
+/** Strips the vAPI type wrappers: STRUCTURE → its fields, OPTIONAL → its value (null → undefined), SECRET → its text. */
+export function untype(v: Json): Json {
+  if (Array.isArray(v)) return v.map(untype);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, Json>;
+    const keys = Object.keys(o);
+    if (keys.length === 1) {
+      const k = keys[0]!;
+      if (k === 'OPTIONAL') return o.OPTIONAL === null ? undefined : untype(o.OPTIONAL);
+      if (k === 'SECRET') return o.SECRET;
+      if (k === 'STRUCTURE') {
+        const inner = o.STRUCTURE as Record<string, Json>;
+        const name = Object.keys(inner ?? {})[0];
+        return name === undefined ? {} : untype(inner[name]);
+      }
+    }
+    return Object.fromEntries(keys.map((k) => [k, untype(o[k])]));
+  }
+  return v;
+}
+
+const R = 'com.vmware.appliance.recovery.restore';
+const struct = (type: string, fields: Record<string, Json>) => ({ STRUCTURE: { [type]: fields } });
+const message = (type: string) => (m: LocalizableMessage) => struct(type, { id: m.id, default_message: m.default_message, args: m.args });
+
+const jobStatus = (s: RestoreJobStatus) =>
+  struct(`${R}.job.restore_job_status`, {
+    state: s.state,
+    messages: s.messages.map(message(`${R}.job.localizable_message`)),
+    progress: s.progress,
+    ...(s.parts ? { parts: { OPTIONAL: s.parts } } : {}),
+  });
+const returnResult = (r: ReturnResult) =>
+  struct(`${R}.job.return_result`, { status: r.status, messages: r.messages.map(message(`${R}.job.localizable_message`)) });
+const metadata = (m: Metadata) =>
+  struct(`${R}.metadata`, {
+    timestamp: m.timestamp,
+    parts: m.parts,
+    version: m.version,
+    boxname: m.boxname,
+    sso_login_required: { OPTIONAL: m.sso_login_required },
+    comment: m.comment,
+    applicable: m.applicable,
+    messages: m.messages.map(message(`${R}.localizable_message`)),
+  });
+
+function errorValue(e: VapiError) {
+  return {
+    ERROR: {
+      [`com.vmware.vapi.std.errors.${e.type}`]: {
+        messages: e.messages.map((m) =>
+          struct('com.vmware.vapi.std.localizable_message', {
+            id: m.id, default_message: m.default_message, args: m.args, params: { OPTIONAL: null }, localized: { OPTIONAL: null },
+          }),
+        ),
+        data: { OPTIONAL: null },
+        error_type: { OPTIONAL: errorTypeName(e.type) },
+      },
+    },
+  };
+}
+
+interface Invoke {
+  serviceId?: string;
+  operationId?: string;
+  input?: Json;
+  ctx?: { securityCtx?: { schemeId?: string; sessionId?: string; userName?: string; password?: string } };
+}
+
+export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject: (req: FastifyRequest) => string | undefined): void {
+  f.post(
+    '',
+    {
+      config: {
+        sim: {
+          api: 'vcenter',
+          operation: 'jsonrpc.invoke',
+          subject: (req) => {
+            const loc = (untype((req.body as { params?: Invoke } | undefined)?.params?.input) as { 'operation-input'?: { piece?: { location?: unknown } } } | undefined)?.[
+              'operation-input'
+            ]?.piece?.location;
+            return typeof loc === 'string' ? loc : subject(req);
+          },
+        },
+      },
+      schema: { tags: ['vCenter appliance restore'], summary: 'vAPI JSON-RPC 2.0 endpoint used by the vSphere Automation SDKs' },
+    },
+    async (req, reply) => {
+      const body = req.body as { jsonrpc?: string; method?: string; id?: Json; params?: Invoke } | undefined;
+      reply.type('application/json');
+      if (!body || typeof body !== 'object' || body.jsonrpc !== '2.0' || body.method !== 'invoke' || !body.params || typeof body.params !== 'object')
+        return reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id: body?.id ?? null, error: { code: -32600, message: 'Invalid Request' } }));
+      const id = body.id ?? null;
+      const p = body.params;
+      const sec = p.ctx?.securityCtx ?? {};
+      const ok = (output: Json) => reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id, result: { output } }));
+      try {
+        const user = (): string => {
+          const sid = sec.sessionId ?? (req.headers['vmware-api-session-id'] as string | undefined);
+          const s = sid ? engine.session(sid) : undefined;
+          if (s) return s.user;
+          if (sec.userName !== undefined && sec.password !== undefined) {
+            const u = engine.checkPassword(sec.userName, sec.password);
+            if (u) return u;
+          }
+          throw unauthenticated();
+        };
+        const input = (untype(p.input) as { 'operation-input'?: Record<string, Json> } | undefined)?.['operation-input'] ?? {};
+        const op = `${p.serviceId}.${p.operationId}`;
+        switch (op) {
+          case 'com.vmware.cis.session.create': {
+            const u = sec.userName !== undefined && sec.password !== undefined ? engine.checkPassword(sec.userName, sec.password) : undefined;
+            if (!u) throw unauthenticated();
+            return ok({ SECRET: engine.createSession(u) });
+          }
+          case 'com.vmware.cis.session.get': {
+            user();
+            const s = engine.session((sec.sessionId ?? req.headers['vmware-api-session-id']) as string)!;
+            return ok(struct('com.vmware.cis.session.info', { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time }));
+          }
+          case 'com.vmware.cis.session.delete': {
+            user();
+            engine.deleteSession((sec.sessionId ?? req.headers['vmware-api-session-id']) as string);
+            return ok(null);
+          }
+          case `${R}.validate`:
+            user();
+            return ok(metadata(engine.validate(readRestoreRequest(input.piece, 'validate'))));
+          case `${R}.job.create`: {
+            const u = user();
+            return ok(jobStatus(engine.create(readRestoreRequest(input.piece, 'job'), req.simEffects ?? {}, u)));
+          }
+          case `${R}.job.get`:
+            user();
+            return ok(jobStatus(engine.view()));
+          case `${R}.job.cancel`:
+            return ok(returnResult(engine.cancel(user())));
+          default:
+            throw vapiError('operation_not_found', 'vapi.method.input.invalid.interface', `Operation '${p.operationId}' not found in service '${p.serviceId}'`, [
+              String(p.operationId), String(p.serviceId),
+            ]);
+        }
+      } catch (err) {
+        if (!(err instanceof VapiError)) throw err;
+        return reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id, result: { error: errorValue(err) } }));
+      }
+    },
+  );
+}
+
+

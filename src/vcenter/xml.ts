@@ -1,0 +1,125 @@
+// XML by the vSphere 6.5 REST rules (reference §6): `<?xml version="1.0" ?>`, a root `<ns0:{Op}-Input|Result>` in
+// namespace `http://vmware.com/<service path>`, unprefixed children named like the JSON fields, lists as
+// `<{field}-array><array-item>…</array-item></{field}-array>`.
+// Output order (the seed's): a structure's non-list fields in alphabetical order, then its list fields in
+// alphabetical order; two-space indentation. Input order is free.
+// Parsing never expands or fetches entities: a DOCTYPE or ENTITY declaration is refused before parsing.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { VapiError, msg } from './errors.js';
+
+export const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+export const NS_JOB = 'http://vmware.com/appliance/recovery/restore/job';
+export const NS_RESTORE = 'http://vmware.com/appliance/recovery/restore';
+export const NS_SESSION = 'http://vmware.com/cis/session';
+export const NS_ERRORS = 'http://vmware.com/vapi/std/errors';
+
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function scalar(v: unknown): string {
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return escape(String(v));
+}
+
+function element(name: string, v: unknown, indent: string, out: string[]): void {
+  if (v === undefined || v === null) return;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return void out.push(`${indent}<${name}-array/>`);
+    out.push(`${indent}<${name}-array>`);
+    for (const item of v) {
+      if (item !== null && typeof item === 'object') {
+        out.push(`${indent}  <array-item>`);
+        children(item as Record<string, unknown>, `${indent}    `, out);
+        out.push(`${indent}  </array-item>`);
+      } else out.push(`${indent}  <array-item>${scalar(item)}</array-item>`);
+    }
+    out.push(`${indent}</${name}-array>`);
+    return;
+  }
+  if (typeof v === 'object') {
+    out.push(`${indent}<${name}>`);
+    children(v as Record<string, unknown>, `${indent}  `, out);
+    out.push(`${indent}</${name}>`);
+    return;
+  }
+  out.push(`${indent}<${name}>${scalar(v)}</${name}>`);
+}
+
+function children(obj: Record<string, unknown>, indent: string, out: string[]): void {
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined && obj[k] !== null).sort();
+  for (const k of keys.filter((k) => !Array.isArray(obj[k]))) element(k, obj[k], indent, out);
+  for (const k of keys.filter((k) => Array.isArray(obj[k]))) element(k, obj[k], indent, out);
+}
+
+/** A whole XML document: `<?xml version="1.0" ?>` and `<ns0:{root} xmlns:ns0=… xmlns:xsi=…>` around `body`'s fields. */
+export function toXml(root: string, ns: string, body: Record<string, unknown>): string {
+  const out = ['<?xml version="1.0" ?>', `<ns0:${root} xmlns:ns0="${ns}" xmlns:xsi="${XSI}">`];
+  children(body, '  ', out);
+  out.push(`</ns0:${root}>`);
+  return out.join('\n') + '\n';
+}
+
+const badXml = (text: string, args: unknown[] = []) =>
+  new VapiError('invalid_argument', [msg('com.vmware.vapi.rest.badRequest.xml', text, args)]);
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: false,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  isArray: (name) => name === 'array-item',
+});
+
+/** `<x-array>` → x: [...], nested structures → objects, text → strings (types are fixed by the request reader). */
+function convert(v: unknown): unknown {
+  if (v === '' || v === undefined || v === null) return '';
+  if (typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) return v.map(convert);
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (k === '#text') continue;
+    if (k.endsWith('-array')) {
+      const items = val && typeof val === 'object' ? ((val as Record<string, unknown>)['array-item'] ?? []) : [];
+      out[k.slice(0, -'-array'.length)] = (items as unknown[]).map(convert);
+    } else out[k] = Array.isArray(val) ? val.map(convert) : convert(val);
+  }
+  return out;
+}
+
+/** Unescapes the five predefined entities and character references (nothing else: entities are never expanded). */
+function unescapeDeep(v: unknown): unknown {
+  if (typeof v === 'string')
+    return v
+      .replace(/&#x([0-9a-fA-F]+);/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
+      .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(parseInt(d, 10)))
+      .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  if (Array.isArray(v)) return v.map(unescapeDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unescapeDeep(x)]));
+  return v;
+}
+
+export interface XmlInput {
+  /** Local name of the root element, e.g. `Create-Input`. */
+  root: string;
+  /** The root's children as a JSON-like object (`{piece: {...}}`). */
+  body: Record<string, unknown>;
+}
+
+/** Parses an XML request body; throws a 400 invalid_argument VapiError for anything not plain, well-formed XML. */
+export function parseXml(text: string): XmlInput {
+  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text))
+    throw badXml('XML document type declarations and entity declarations are not allowed.');
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw badXml('Malformed XML in request body: {0} (line {1})', [valid.err.msg, valid.err.line]);
+  const doc = parser.parse(text) as Record<string, unknown>;
+  const roots = Object.keys(doc).filter((k) => !k.startsWith('?'));
+  if (roots.length !== 1) throw badXml('The XML request body must have exactly one root element.');
+  const root = roots[0]!;
+  const content = doc[root];
+  const body = content && typeof content === 'object' ? (unescapeDeep(convert(content)) as Record<string, unknown>) : {};
+  return { root, body };
+}
