@@ -6,7 +6,7 @@ import { InjectedFault } from '../sim/rules.js';
 import type { Config } from '../config.js';
 import { VapiError, apiErrorBody, msg, restErrorBody, typeOfStatus, unauthenticated, vapiError } from './errors.js';
 import { NS_ERRORS, NS_JOB, NS_RESTORE, NS_SESSION, parseXml, toXml } from './xml.js';
-import { readRestoreRequest, type VcenterEngine } from './engine.js';
+import { readRestoreRequest, type SessionInfo, type VcenterEngine } from './engine.js';
 import { jsonRpcRoute } from './jsonrpc.js';
 
 export type Generation = 'rest' | 'api';
@@ -18,6 +18,7 @@ interface Ctx {
   xmlRoot?: string;
   user?: string;
   sessionId?: string;
+  session?: SessionInfo;
 }
 const ctxs = new WeakMap<FastifyRequest, Ctx>();
 const ctx = (req: FastifyRequest): Ctx => {
@@ -180,6 +181,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
     if (!s) throw unauthenticated();
     ctx(req).user = s.user;
     ctx(req).sessionId = s.id;
+    ctx(req).session = s;
   };
 
   const basicLogin = (req: FastifyRequest): string => {
@@ -239,7 +241,8 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
       }
       ctx(req).rep = rep;
     });
-    // Any other content type: an empty body is no body; anything else is 415.
+    // Any other content type (text/plain included): an empty body is no body; anything else is 415.
+    f.removeContentTypeParser('text/plain');
     f.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
       if ((body as string).trim() === '') return done(null, undefined);
       done(
@@ -270,7 +273,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
         });
 
         f.post('/com/vmware/cis/session', opts('session.get', 'Read the current session (?~action=get)', { auth: 'session', gen: 'rest', action: 'get' }), async (req, reply) => {
-          const s = engine.session(ctx(req).sessionId!)!;
+          const s = ctx(req).session!;
           return send(reply, req, 200, { value: { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time } }, { root: 'Get-Result', ns: NS_SESSION });
         });
         f.post('/com/vmware/cis/session', opts('session.create', 'Create a session (Basic)', { auth: 'none', gen: 'rest' }), async (req, reply) => {
@@ -335,7 +338,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
           return send(reply, req, 201, id);
         });
         f.get('/session', opts('session.get', 'Read the current session', { auth: 'session', gen: 'api' }), async (req, reply) => {
-          const s = engine.session(ctx(req).sessionId!)!;
+          const s = ctx(req).session!;
           return send(reply, req, 200, { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time });
         });
         f.delete('/session', opts('session.delete', 'Delete the session', { auth: 'session', gen: 'api' }), async (req, reply) => {
