@@ -1,0 +1,117 @@
+// Trilio persistence and fixtures: a restore survives a restart on a file DB; fixture validation, merge, resets.
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { testApp, T0 } from './helpers.js';
+import { isoMicro } from '../src/sim/clock.js';
+import { mergeSections, validateSection } from '../src/trilio/model.js';
+import { Simulation } from '../src/sim/simulation.js';
+import { createTrilio } from '../src/trilio/index.js';
+import { validateConfig } from '../src/config.js';
+
+const P1 = 'c76b3355a164498aa95ddbc960adc238';
+const P2 = '4e8f1c2ab9d34f0e9a7d6c5b3a2f1e0d';
+const S1 = '2e56d167-bad7-43c7-8ede-a613c3fe7844';
+const H = { 'x-auth-token': 'demo-token' };
+const oneclick = { type: 'openstack', restore_type: 'oneclick', oneclickrestore: true, openstack: {} };
+
+let app: FastifyInstance | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const advance = (a: FastifyInstance, seconds: number) => a.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds } });
+const show = async (a: FastifyInstance, id: string) => (await a.inject({ method: 'GET', url: `/v1/${P1}/restores/${id}`, headers: H })).json().restore;
+
+describe('trilio persistence', () => {
+  it('a running restore survives a restart on a file DB and finishes on time', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restoresim-trilio-'));
+    dirs.push(dir);
+    const db = path.join(dir, 'sim.db');
+    app = await testApp({ db });
+    const res = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}`, headers: H, payload: { restore: { name: 'survivor', options: oneclick } } });
+    const id = res.json().restore.id;
+    await advance(app, 20);
+    expect((await show(app, id)).status).toBe('uploading');
+    await app.close();
+
+    app = await testApp({ db });
+    let cur = await show(app, id);
+    expect(cur.status).toBe('uploading');
+    expect(cur.name).toBe('survivor');
+    expect((await app.inject({ method: 'GET', url: `/v1/${P1}/snapshots/${S1}`, headers: H })).json().snapshot.status).toBe('restoring');
+    await advance(app, 31);
+    expect((await show(app, id)).status).not.toBe('available');
+    await advance(app, 0.2);
+    cur = await show(app, id);
+    expect(cur).toMatchObject({ status: 'available', finished_at: isoMicro(T0 + 51_200), time_taken: 51 });
+    expect((await app.inject({ method: 'GET', url: `/v1/${P1}/snapshots/${S1}`, headers: H })).json().snapshot.status).toBe('available');
+  });
+});
+
+describe('trilio fixtures', () => {
+  it('the default fixtures are valid; problems are reported one per line with their path', () => {
+    const doc = JSON.parse(fs.readFileSync(new URL('../fixtures/trilio.json', import.meta.url), 'utf8'));
+    expect(validateSection(doc.trilio)).toEqual([]);
+    const problems = validateSection({
+      bogus: 1,
+      tokens: [{ id: 't', project_id: P1 }],
+      snapshots: [{ id: 's', project_id: P1, user_id: 'u', workload_id: 'nope', display_name: 'x', status: 'available', created_at: 'yesterday', restore_size: -1, instances: [] }],
+      restores: [{ id: 'r', project_id: P1, user_id: 'u', snapshot_id: 'missing', name: 'n', status: 'available', created_at: '2020-11-05T10:17:40.000000' }],
+    });
+    expect(problems).toEqual(expect.arrayContaining([
+      '.bogus: unknown key (expected one of version, host, projects, tokens, servers, volumes, networks, workloads, snapshots, restores)',
+      '.tokens[0].user_id: must be a non-empty string',
+      '.snapshots[0].created_at: must be a timestamp like 2020-11-05T10:17:40.000000',
+      '.snapshots[0].restore_size: must be a number of bytes >= 0',
+      '.snapshots[0].workload_id: unknown workload "nope"',
+      '.restores[0].snapshot_id: unknown snapshot "missing"',
+    ]));
+  });
+
+  it('merges entries by id, the extra section winning', () => {
+    const m = mergeSections({ host: 'TVM1', tokens: [{ id: 'a', project_id: 'p', user_id: 'u1' }, { id: 'b', project_id: 'p', user_id: 'u' }] },
+      { host: 'TVM3', tokens: [{ id: 'a', project_id: 'p', user_id: 'u2' }] });
+    expect(m.host).toBe('TVM3');
+    expect(m.tokens).toEqual([{ id: 'a', project_id: 'p', user_id: 'u2' }, { id: 'b', project_id: 'p', user_id: 'u' }]);
+  });
+
+  it('POST /_sim/fixtures merges a server into Nova (one-click then fails); a project reset restores only that project', async () => {
+    app = await testApp();
+    const merged = await app.inject({
+      method: 'POST', url: '/_sim/fixtures',
+      payload: { trilio: { servers: [{ id: 'e33c1eea-c533-4945-864d-0da1fc002070', name: 'cirros-1', project_id: P1 }] } },
+    });
+    expect(merged.statusCode).toBe(200);
+    const r = (await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}`, headers: H, payload: { restore: { options: oneclick } } })).json().restore;
+    await advance(app, 30);
+    expect((await show(app, r.id)).error_msg).toBe('Failed restoring snapshot: Original instance cirros-1 is still present. Please delete this instance and try again.');
+    const other = { 'x-auth-token': 'tenant-b-token' };
+    await app.inject({ method: 'DELETE', url: `/v1/${P2}/restores/5c7e9a1b-3d5f-4a7c-9e1b-3d5f7a9c1e3b`, headers: other });
+    const reset = await app.inject({ method: 'POST', url: `/_sim/reset?project=${P1}` });
+    expect(reset.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/v1/${P1}/restores/${r.id}`, headers: H })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/v1/${P2}/restores`, headers: other })).json().restores).toEqual([]);
+    const bad = await app.inject({ method: 'POST', url: '/_sim/fixtures', payload: { trilio: { snapshots: [{ id: 'x' }] } } });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('stateCounts counts restores by state; load replaces the state', () => {
+    const sim = new Simulation({ db: ':memory:', clock: 'virtual', speed: 1, seed: 1, start: T0 });
+    const mod = createTrilio(sim, validateConfig({ db: ':memory:', clock: 'virtual' }));
+    const doc = JSON.parse(fs.readFileSync(new URL('../fixtures/trilio.json', import.meta.url), 'utf8'));
+    mod.load(doc.trilio, { mode: 'replace' });
+    expect(mod.stateCounts()).toEqual({ available: 2, error: 1 });
+    mod.load({ restores: [] }, { mode: 'replace', project: P1 });
+    expect(mod.stateCounts()).toEqual({ available: 1 });
+    expect(mod.forceState({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' })).toMatchObject({ ok: false, statusCode: 404 });
+    mod.load(doc.trilio, { mode: 'replace' });
+    expect(mod.forceState({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' })).toMatchObject({ ok: false, statusCode: 409 });
+    sim.close();
+  });
+});
