@@ -1,0 +1,34 @@
+# restoresim image: docker build -t restoresim . && docker run --rm -p 8780:8780 -v restoresim-data:/data restoresim
+# Flags after the image name go to restoresim (e.g. `... restoresim --clock virtual --speed 10`).
+# scripts/docker-smoke.sh replays these steps outside Docker (CI has no Docker engine); keep the two in step.
+
+ARG NODE_VERSION=20
+
+# Build stage: compilers for better-sqlite3's native module, all dependencies, TypeScript build, then drop the
+# dev dependencies so the runtime stage can copy a production node_modules without compiling anything.
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# Runtime stage: node, production dependencies, the built output, fixtures and OpenAPI documents; non-root.
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production RESTORESIM_HOST=0.0.0.0 RESTORESIM_DB=/data/restoresim.db
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY fixtures ./fixtures
+COPY openapi ./openapi
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 8780
+VOLUME /data
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+(process.env.RESTORESIM_PORT||8780)+'/_sim/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "dist/server.js"]
