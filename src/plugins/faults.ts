@@ -55,6 +55,7 @@ export default fp(
     fastify.addHook('onRoute', (route) => {
       const sim = route.config?.sim;
       if (!sim) return;
+      fastify.rules.catalog.declare(sim.api, sim.operation, typeof sim.subject === 'function');
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
         if (method === 'HEAD' && route.method !== 'HEAD') continue;
         fastify.simRoutes.push({ method, url: route.url, api: sim.api, operation: sim.operation });

@@ -74,7 +74,42 @@ export const OPERATIONS: Record<ApiName, readonly string[]> = {
 export const CREATE_OPERATIONS: Record<ApiName, string> = { trilio: 'restores.create', vcenter: 'job.create' };
 
 /** Operations whose requests carry a subject (restore name; backup location) for `match.subject`. */
-export const SUBJECT_OPERATIONS: readonly string[] = ['restores.create', 'job.create', 'restore.validate'];
+export const SUBJECT_OPERATIONS: readonly string[] = [
+  'restores.create',
+  'restores.get',
+  'restores.delete',
+  'restores.cancel',
+  'job.create',
+  'restore.validate',
+];
+
+/**
+ * The operations rules can name: the static tables above, plus whatever the registered routes declare (the faults
+ * plugin adds each route's operation, and marks it as carrying a subject when the route has a subject function).
+ */
+export class OperationCatalog {
+  private readonly api = new Map<string, ApiName>();
+  private readonly subject = new Set<string>(SUBJECT_OPERATIONS);
+  constructor() {
+    for (const a of Object.keys(OPERATIONS) as ApiName[]) for (const op of OPERATIONS[a]) this.api.set(op, a);
+  }
+  declare(api: ApiName, operation: string, hasSubject: boolean): void {
+    if (!this.api.has(operation)) this.api.set(operation, api);
+    if (hasSubject) this.subject.add(operation);
+  }
+  apiOf(operation: string): ApiName | undefined {
+    return this.api.get(operation);
+  }
+  hasSubject(operation: string): boolean {
+    return this.subject.has(operation);
+  }
+  all(): string[] {
+    return [...this.api.keys()];
+  }
+  subjects(): string[] {
+    return [...this.subject];
+  }
+}
 
 /** Terminal states an outcome may name, by API. */
 export const OUTCOME_STATES: Record<ApiName, readonly string[]> = {
@@ -205,7 +240,7 @@ const isNum = (n: unknown): n is number => typeof n === 'number' && Number.isFin
  * create, an outcome state the api does not have, a subject regex where no subject exists, a project on vCenter, a
  * bad regex, an error with a drop, an outcome with an error or a drop, and out-of-range numbers.
  */
-export function validateRule(spec: RuleSpec): string[] {
+export function validateRule(spec: RuleSpec, catalog: OperationCatalog = new OperationCatalog()): string[] {
   const p: string[] = [];
   if (!spec || typeof spec !== 'object') return ['rule: must be an object'];
   const m = spec.match ?? {};
@@ -216,9 +251,9 @@ export function validateRule(spec: RuleSpec): string[] {
   if (Array.isArray(m.operation) && ops.length === 0) p.push('match.operation: an empty list matches nothing');
   const opApis = new Set<ApiName>();
   for (const op of ops) {
-    const api = apiOfOperation(op);
+    const api = catalog.apiOf(op);
     if (!api) {
-      p.push(`match.operation: unknown operation "${op}" (known: ${[...OPERATIONS.trilio, ...OPERATIONS.vcenter].join(', ')})`);
+      p.push(`match.operation: unknown operation "${op}" (known: ${catalog.all().join(', ')})`);
       continue;
     }
     opApis.add(api);
@@ -235,10 +270,10 @@ export function validateRule(spec: RuleSpec): string[] {
     if (api === 'vcenter' || (opApis.size > 0 && !opApis.has('trilio'))) p.push('match.project: vCenter requests have no project; project applies to trilio only');
   }
   if (m.subject !== undefined) {
-    if (ops.length === 0) p.push(`match.subject: set match.operation to one of ${SUBJECT_OPERATIONS.join(', ')} (only they carry a restore name or backup location)`);
+    if (ops.length === 0) p.push(`match.subject: set match.operation to one of ${catalog.subjects().join(', ')} (only they carry a restore name or backup location)`);
     for (const op of ops) {
-      if (apiOfOperation(op) && !SUBJECT_OPERATIONS.includes(op)) {
-        p.push(`match.subject: "${op}" requests carry no restore name or backup location (only ${SUBJECT_OPERATIONS.join(', ')} do)`);
+      if (catalog.apiOf(op) && !catalog.hasSubject(op)) {
+        p.push(`match.subject: "${op}" requests carry no restore name or backup location (only ${catalog.subjects().join(', ')} do)`);
       }
     }
   }
@@ -255,7 +290,7 @@ export function validateRule(spec: RuleSpec): string[] {
     if (ops.length === 0) {
       p.push(`${what}: applies only to creating a restore or job; set match.operation to "${CREATE_OPERATIONS.trilio}" or "${CREATE_OPERATIONS.vcenter}"`);
     } else if (creates.length !== ops.length) {
-      const bad = ops.filter((op) => !creates.includes(op) && apiOfOperation(op));
+      const bad = ops.filter((op) => !creates.includes(op) && catalog.apiOf(op));
       if (bad.length) p.push(`${what}: "${bad.join('", "')}" creates nothing; only ${CREATE_OPERATIONS.trilio} and ${CREATE_OPERATIONS.vcenter} take an outcome or duration`);
     }
     if (e.outcome !== undefined) {
@@ -317,12 +352,14 @@ interface Entry {
 export class RuleEngine {
   private entries: Entry[] = [];
   private nextId = 1;
+  /** Operations rules may name (extended by the registered routes). */
+  readonly catalog = new OperationCatalog();
 
   constructor(private readonly seed: number) {}
 
   /** Validates and stores a rule; throws RuleError (400 invalid, 409 duplicate id). */
   add(spec: RuleSpec): Rule {
-    const problems = validateRule(spec);
+    const problems = validateRule(spec, this.catalog);
     if (problems.length) throw new RuleError(problems);
     let id = spec.id;
     if (id === undefined) {
@@ -338,7 +375,7 @@ export class RuleEngine {
 
   /** Replaces a rule (its counters and random stream restart); creates it when absent. */
   put(id: string, spec: RuleSpec): { rule: Rule; created: boolean } {
-    const problems = validateRule({ ...spec, id });
+    const problems = validateRule({ ...spec, id }, this.catalog);
     if (problems.length) throw new RuleError(problems);
     const entry = this.entry(id, spec);
     const i = this.entries.findIndex((x) => x.rule.id === id);
@@ -397,7 +434,7 @@ export class RuleEngine {
     this.entries = this.entries.filter((x) => {
       const m = x.rule.match;
       if (scope.project !== undefined) return m.project !== scope.project;
-      const apis = new Set<ApiName | undefined>([m.api, ...(x.ops ?? []).map(apiOfOperation)]);
+      const apis = new Set<ApiName | undefined>([m.api, ...(x.ops ?? []).map((op) => this.catalog.apiOf(op))]);
       return !apis.has(scope.api);
     });
     return before - this.entries.length;
