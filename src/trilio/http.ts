@@ -75,9 +75,10 @@ export function negotiate(accept: string | undefined): 'json' | 'xml' | null {
 
 function send(request: FastifyRequest, reply: FastifyReply, status: number, body: Obj | null): FastifyReply {
   reply.code(status).header('x-compute-request-id', request.id);
-  if (body === null) return reply.header('content-type', 'application/json').send('');
-  if (negotiate(request.headers.accept) === 'xml') return reply.header('content-type', 'application/xml').send(toXml(body));
-  return reply.header('content-type', 'application/json').send(JSON.stringify(body));
+  // Buffers keep the Content-Type exactly as the vendor sends it (Fastify would append a charset to strings).
+  if (body === null) return reply.header('content-type', 'application/json').send(Buffer.alloc(0));
+  if (negotiate(request.headers.accept) === 'xml') return reply.header('content-type', 'application/xml').send(Buffer.from(toXml(body)));
+  return reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)));
 }
 
 const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);

@@ -402,11 +402,14 @@ export class TrilioState {
     });
   }
 
+  /** DELETE: a soft delete of the row (restored VMs, volumes and networks stay, as with the vendor). */
   softDelete(r: RestoreRow, now: number): void {
+    const from = r.status;
     r.deleted = true;
     r.deleted_at = isoMicro(now);
     r.status = 'deleted';
     this.saveRestore(r);
+    this.sim.transition({ api: 'trilio', kind: 'restore', id: r.id, from, to: 'deleted', at: now });
   }
 
   stateCounts(): Record<string, number> {
