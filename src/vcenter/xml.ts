@@ -59,7 +59,16 @@ export function toXml(root: string, ns: string, body: Record<string, unknown>): 
 }
 
 const badXml = (text: string, args: unknown[] = []) =>
-  new VapiError('invalid_argument', [msg('com.vmware.vapi.rest.badRequest.xml', text, args)]);
+  new VapiError('invalid_argument', [msg('com.vmware.vapi.rest.badRequest.xml', text.replace(/\{(\d+)\}/g, (_m, i: string) => String(args[Number(i)])), args)]);
+
+/**
+ * Documentation pages copied from HTML (the seed page among them) carry non-breaking spaces (U+00A0) where the
+ * XML has spaces: inside tags, as indentation and inside values (`secret string`). Read every U+00A0 as a space,
+ * so such a page's XML parses as written into the same request as its JSON twin.
+ */
+function nbspToSpace(text: string): string {
+  return text.includes('\u00a0') ? text.replace(/\u00a0/g, ' ') : text;
+}
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -110,7 +119,8 @@ export interface XmlInput {
 }
 
 /** Parses an XML request body; throws a 400 invalid_argument VapiError for anything not plain, well-formed XML. */
-export function parseXml(text: string): XmlInput {
+export function parseXml(input: string): XmlInput {
+  const text = nbspToSpace(input);
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text))
     throw badXml('XML document type declarations and entity declarations are not allowed.');
   const valid = XMLValidator.validate(text);
