@@ -167,3 +167,106 @@ describe('library: remote client', () => {
     }
   });
 });
+
+describe('library: vCenter terminal states through the control plane', () => {
+  const GOOD = 'sftp://backup.example.com/backups/vcsa01/2026-11-01';
+  const basic = 'Basic ' + Buffer.from('root:VMware1!').toString('base64');
+  const job = (location = GOOD) => ({
+    location_type: 'SFTP',
+    location,
+    location_user: 'backup',
+    location_password: 'VMware1!',
+    backup_password: 'VMware1!',
+  });
+
+  async function login(): Promise<string> {
+    const res = await fetch(`${sim.vcenter.url}/api/session`, { method: 'POST', headers: { authorization: basic } });
+    expect(res.status).toBe(201);
+    return (await res.json()) as string;
+  }
+  async function createJob(sid: string, location = GOOD): Promise<Response> {
+    return fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job`, {
+      method: 'POST',
+      headers: { 'vmware-api-session-id': sid, 'content-type': 'application/json' },
+      body: JSON.stringify(job(location)),
+    });
+  }
+  async function jobStatus(sid: string): Promise<{ state: string; progress: number; messages: { default_message: string }[] }> {
+    const res = await fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job`, { headers: { 'vmware-api-session-id': sid } });
+    expect(res.status).toBe(200);
+    return res.json() as never;
+  }
+
+  it('forces SUCCEEDED and FAILED in well under a second', async () => {
+    const t = performance.now();
+    let sid = await login();
+    expect((await createJob(sid)).status).toBe(201);
+    expect((await jobStatus(sid)).state).toBe('INPROGRESS');
+    expect(await sim.vcenter.forceState('SUCCEEDED')).toEqual({ state: 'SUCCEEDED' });
+    expect(await jobStatus(sid)).toMatchObject({ state: 'SUCCEEDED', progress: 100 });
+    await expect(sim.vcenter.forceState('FAILED')).rejects.toMatchObject({ status: 409 });
+
+    await sim.reset({ api: 'vcenter' });
+    await expect(sim.vcenter.forceState('FAILED')).rejects.toMatchObject({ status: 404 });
+    sid = await login();
+    expect((await createJob(sid)).status).toBe(201);
+    await sim.vcenter.forceState('FAILED', 'Decryption failed: wrong backup password');
+    const failed = await jobStatus(sid);
+    expect(failed.state).toBe('FAILED');
+    expect(JSON.stringify(failed)).toContain('Decryption failed: wrong backup password');
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(await sim.metrics()).toMatch(/restoresim_vcenter_jobs\{state="FAILED"\} 1/);
+  });
+
+  it('drives SUCCEEDED and FAILED by rules and the clock', async () => {
+    const t = performance.now();
+    await sim.rules.add({ match: { operation: 'job.create' }, max: 1, effects: { durationSeconds: 30 } });
+    let sid = await login();
+    expect((await createJob(sid)).status).toBe(201);
+    await sim.clock.advance(29);
+    expect((await jobStatus(sid)).state).toBe('INPROGRESS');
+    await sim.clock.advance(1);
+    expect((await jobStatus(sid)).state).toBe('SUCCEEDED');
+
+    await sim.reset({ api: 'vcenter' });
+    await sim.rules.add({ match: { operation: 'job.create', subject: 'vcsa01' }, effects: { outcome: { state: 'FAILED', message: 'disk full' } } });
+    sid = await login();
+    expect((await createJob(sid)).status).toBe(201);
+    await sim.clock.advance(3600);
+    const end = await jobStatus(await login()); // sessions expire after 30 idle minutes of clock time
+    expect(end.state).toBe('FAILED');
+    expect(JSON.stringify(end)).toContain('disk full');
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+
+  it('renders an injected HTTP error as a vAPI error: /api JSON, /rest JSON and /rest XML', async () => {
+    await sim.rules.add({ match: { api: 'vcenter', operation: 'job.get' }, effects: { error: { status: 503, message: 'Appliance busy' } } });
+    const sid = await login();
+    const api = await fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job`, { headers: { 'vmware-api-session-id': sid } });
+    expect(api.status).toBe(503);
+    expect(await api.json()).toMatchObject({ error_type: 'SERVICE_UNAVAILABLE', messages: [{ default_message: 'Appliance busy' }] });
+    const rest = await fetch(`${sim.vcenter.url}/rest/appliance/recovery/restore/job`, { headers: { 'vmware-api-session-id': sid } });
+    expect(rest.status).toBe(503);
+    expect(await rest.json()).toMatchObject({
+      type: 'com.vmware.vapi.std.errors.service_unavailable',
+      value: { error_type: 'SERVICE_UNAVAILABLE', messages: [{ default_message: 'Appliance busy' }] },
+    });
+    const xml = await fetch(`${sim.vcenter.url}/rest/appliance/recovery/restore/job`, {
+      headers: { 'vmware-api-session-id': sid, accept: 'application/xml' },
+    });
+    expect(xml.status).toBe(503);
+    expect(xml.headers.get('content-type')).toContain('application/xml');
+    const text = await xml.text();
+    expect(text).toContain('Appliance busy');
+    expect(text).toContain('SERVICE_UNAVAILABLE');
+
+    await sim.rules.clear();
+    await sim.rules.add({ match: { operation: 'job.cancel' }, effects: { error: { status: 400, message: 'Not now', vendorError: 'not_allowed_in_current_state' } } });
+    const cancel = await fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job?action=cancel`, {
+      method: 'POST',
+      headers: { 'vmware-api-session-id': sid },
+    });
+    expect(cancel.status).toBe(400);
+    expect(await cancel.json()).toMatchObject({ error_type: 'NOT_ALLOWED_IN_CURRENT_STATE' });
+  });
+});
