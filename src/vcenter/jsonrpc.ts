@@ -85,9 +85,7 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
           api: 'vcenter',
           operation: 'jsonrpc.invoke',
           subject: (req) => {
-            const loc = (untype((req.body as { params?: Invoke } | undefined)?.params?.input) as { 'operation-input'?: { piece?: { location?: unknown } } } | undefined)?.[
-              'operation-input'
-            ]?.piece?.location;
+            const loc = (untype((req.body as { params?: Invoke } | undefined)?.params?.input) as { piece?: { location?: unknown } } | undefined)?.piece?.location;
             return typeof loc === 'string' ? loc : subject(req);
           },
         },
@@ -114,7 +112,8 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
           }
           throw unauthenticated();
         };
-        const input = (untype(p.input) as { 'operation-input'?: Record<string, Json> } | undefined)?.['operation-input'] ?? {};
+        // `{"STRUCTURE":{"operation-input":{…}}}` untypes to the operation's parameters.
+        const input = (untype(p.input) as Record<string, Json> | undefined) ?? {};
         const op = `${p.serviceId}.${p.operationId}`;
         switch (op) {
           case 'com.vmware.cis.session.create': {

@@ -1,0 +1,145 @@
+// vCenter: the vAPI JSON-RPC endpoint POST /api (what the official SDKs speak), and a real socket.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { testApp } from './helpers.js';
+
+let app: FastifyInstance;
+afterEach(async () => {
+  await app?.close();
+});
+
+const GOOD = 'sftp://backup.example.com/backups/vcsa01/2026-11-01';
+const R = 'com.vmware.appliance.recovery.restore';
+let n = 0;
+const rpc = async (serviceId: string, operationId: string, input: unknown, securityCtx: unknown) => {
+  const id = String(++n);
+  const r = await app.inject({
+    method: 'POST', url: '/api', headers: { 'content-type': 'application/json', 'vapi-service': serviceId, 'vapi-operation': operationId },
+    payload: { jsonrpc: '2.0', method: 'invoke', id, params: { serviceId, operationId, input, ctx: { appCtx: {}, securityCtx } } },
+  });
+  expect(r.statusCode).toBe(200);
+  const body = r.json();
+  expect(body.id).toBe(id);
+  expect(body.jsonrpc).toBe('2.0');
+  return body.result;
+};
+const EMPTY = { STRUCTURE: { 'operation-input': {} } };
+const pieceInput = (type: string, extra: Record<string, unknown> = {}) => ({
+  STRUCTURE: {
+    'operation-input': {
+      piece: {
+        STRUCTURE: {
+          [type]: {
+            backup_password: { OPTIONAL: { SECRET: 'VMware1!' } }, location_type: 'SFTP', location: GOOD,
+            location_user: { OPTIONAL: 'backup' }, location_password: { OPTIONAL: { SECRET: 'VMware1!' } },
+            sso_admin_user_name: { OPTIONAL: null }, sso_admin_user_password: { OPTIONAL: null }, ...extra,
+          },
+        },
+      },
+    },
+  },
+});
+
+describe('vcenter vAPI JSON-RPC (POST /api)', () => {
+  it('session.create, validate, job create/get/cancel with typed values; vAPI errors inside HTTP 200', async () => {
+    app = await testApp();
+    const login = await rpc('com.vmware.cis.session', 'create', EMPTY, { schemeId: 'com.vmware.vapi.std.security.user_pass', userName: 'root', password: 'VMware1!' });
+    const sid = login.output.SECRET as string;
+    expect(sid).toMatch(/^[0-9a-f]{32}$/);
+    const sec = { schemeId: 'com.vmware.vapi.std.security.session_id', sessionId: sid };
+
+    const bad = await rpc('com.vmware.cis.session', 'create', EMPTY, { schemeId: 'com.vmware.vapi.std.security.user_pass', userName: 'root', password: 'x' });
+    expect(bad).toEqual({
+      error: {
+        ERROR: {
+          'com.vmware.vapi.std.errors.unauthenticated': {
+            messages: [{ STRUCTURE: { 'com.vmware.vapi.std.localizable_message': {
+              id: 'com.vmware.vapi.endpoint.method.authentication.required', default_message: 'Authentication required.', args: [],
+              params: { OPTIONAL: null }, localized: { OPTIONAL: null },
+            } } }],
+            data: { OPTIONAL: null },
+            error_type: { OPTIONAL: 'UNAUTHENTICATED' },
+          },
+        },
+      },
+    });
+
+    const v = await rpc(R, 'validate', pieceInput(`${R}.restore_request`), sec);
+    expect(v.output).toEqual({
+      STRUCTURE: { [`${R}.metadata`]: {
+        timestamp: '2026-11-01T02:00:13.512Z', parts: ['common', 'seat'], version: '8.0.3.00500', boxname: 'vcsa01.example.com',
+        sso_login_required: { OPTIONAL: false }, comment: 'Nightly backup of vcsa01', applicable: true, messages: [],
+      } },
+    });
+
+    const none = await rpc(R + '.job', 'get', EMPTY, sec);
+    expect(none.output).toEqual({ STRUCTURE: { [`${R}.job.restore_job_status`]: { state: 'NONE', messages: [], progress: 0 } } });
+
+    const c = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`, { ignore_warnings: { OPTIONAL: null } }), sec);
+    const st = c.output.STRUCTURE[`${R}.job.restore_job_status`];
+    expect(st.state).toBe('INPROGRESS');
+    expect(st.messages[0].STRUCTURE[`${R}.job.localizable_message`].id).toBe(`${R}.job.validate`);
+
+    const busy = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec);
+    expect(Object.keys(busy.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.feature_in_use']);
+    expect(busy.error.ERROR['com.vmware.vapi.std.errors.feature_in_use'].error_type).toEqual({ OPTIONAL: 'FEATURE_IN_USE' });
+
+    // The session may also come in the vmware-api-session-id header.
+    const r = await app.inject({
+      method: 'POST', url: '/api', headers: { 'vmware-api-session-id': sid },
+      payload: { jsonrpc: '2.0', method: 'invoke', id: '99', params: { serviceId: R + '.job', operationId: 'cancel', input: EMPTY, ctx: { appCtx: {} } } },
+    });
+    expect(r.json().result.output).toEqual({
+      STRUCTURE: { [`${R}.job.return_result`]: { status: 'OK', messages: [{ STRUCTURE: { [`${R}.job.localizable_message`]: { id: `${R}.job.cancel.ok`, default_message: 'The restore job was canceled', args: [] } } }] } },
+    });
+    const after = await rpc(R + '.job', 'get', EMPTY, sec);
+    expect(after.output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('FAILED');
+
+    const noAuth = await rpc(R + '.job', 'get', EMPTY, { schemeId: 'com.vmware.vapi.std.security.session_id', sessionId: 'nope' });
+    expect(Object.keys(noAuth.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
+    const missing = await rpc(R + '.job', 'create', { STRUCTURE: { 'operation-input': {} } }, sec);
+    expect(Object.keys(missing.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.invalid_argument']);
+    const unknown = await rpc(R + '.job', 'explode', EMPTY, sec);
+    expect(Object.keys(unknown.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.operation_not_found']);
+
+    const info = await rpc('com.vmware.cis.session', 'get', EMPTY, sec);
+    expect(info.output.STRUCTURE['com.vmware.cis.session.info'].user).toBe('root');
+    expect((await rpc('com.vmware.cis.session', 'delete', EMPTY, sec)).output).toBeNull();
+    const gone = await rpc(R + '.job', 'get', EMPTY, sec);
+    expect(Object.keys(gone.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
+  });
+
+  it('a request that is not JSON-RPC invoke gets a JSON-RPC error', async () => {
+    app = await testApp();
+    const r = await app.inject({ method: 'POST', url: '/api', payload: { jsonrpc: '2.0', id: '7', method: 'other' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ jsonrpc: '2.0', id: '7', error: { code: -32600, message: 'Invalid Request' } });
+  });
+});
+
+describe('vcenter over a real socket', () => {
+  it('login with Basic, reuse the cookie as sent, create, poll and read XML', async () => {
+    app = await testApp();
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const login = await fetch(`${base}/rest/com/vmware/cis/session?`, {
+      method: 'POST', headers: { authorization: 'Basic ' + Buffer.from('root:VMware1!').toString('base64'), 'content-type': 'application/json' },
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^vmware-api-session-id=[0-9a-f]{32};Path=\/rest;Secure;HttpOnly$/);
+    const create = await fetch(`${base}/rest/appliance/recovery/restore/job`, {
+      method: 'POST', headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ piece: { location_type: 'SFTP', location: GOOD, location_user: 'backup', location_password: 'VMware1!', backup_password: 'VMware1!' } }),
+    });
+    expect(create.status).toBe(200);
+    expect(await create.text()).toMatch(/"state":"INPROGRESS"/);
+    await fetch(`${base}/_sim/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"seconds":120}' });
+    const get = await fetch(`${base}/rest/appliance/recovery/restore/job`, { headers: { cookie, accept: 'application/xml' } });
+    expect(get.headers.get('content-type')).toMatch(/^application\/xml/);
+    const text = await get.text();
+    expect(text).toContain('<state>SUCCEEDED</state>');
+    expect(text).toContain('<progress>100</progress>');
+    const api = await fetch(`${base}/api/appliance/recovery/restore/job`, { headers: { 'vmware-api-session-id': /=([0-9a-f]+);/.exec(cookie)![1]! } });
+    expect(await api.text()).toMatch(/^\{"state":"SUCCEEDED","messages":\[.*\],"progress":100\}$/);
+  });
+});
