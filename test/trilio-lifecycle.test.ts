@@ -217,7 +217,7 @@ describe('trilio restore lifecycle', () => {
   it('forced states move a running restore along its lifecycle and refuse impossible moves', async () => {
     app = await testApp();
     const r = await create(S1, oneclick);
-    const force = (id: string, body: unknown) => app.inject({ method: 'PUT', url: `/_sim/trilio/restores/${id}/state`, payload: body });
+    const force = (id: string, body: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/_sim/trilio/restores/${id}/state`, payload: body });
     let f = await force(r.id, { state: 'uploading' });
     expect(f.statusCode).toBe(200);
     expect(f.json()).toMatchObject({ state: 'uploading' });

@@ -173,8 +173,25 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     throw new TrilioFault(404, MSG.notFound);
   });
 
+  const SUMMARIES: Record<string, [string, string]> = {
+    'restores.list': ['Restores', 'List restores (summary view: id, status, restore_type, snapshot_id, links, name, description, host)'],
+    'restores.detail': ['Restores', 'List restores with details (?snapshot_id, ?limit, ?offset, ?marker; restores_links when a page is full)'],
+    'restores.get': ['Restores', 'Show a restore (detail view plus snapshot_details, workload_id, instances, networks, subnets, routers)'],
+    'restores.delete': ['Restores', 'Delete a finished restore (200, empty body; 400 while it runs)'],
+    'restores.cancel': ['Restores', 'Cancel a running restore (a GET; 200, empty body; a no-op once finished)'],
+    'restores.create': ['Restores', 'Restore a snapshot: one-click, selective or in-place (202 with the detail view); ?test=1 for a test restore'],
+    'snapshots.list': ['Snapshots', 'List snapshots (?workload_id, ?status, ?host, ?all for admins)'],
+    'snapshots.get': ['Snapshots', 'Show a snapshot (status restoring while a restore of it runs)'],
+    'workloads.list': ['Workloads', 'List workloads (?all_workloads for admins)'],
+    'workloads.get': ['Workloads', 'Show a workload (status locked while a restore of it runs)'],
+  };
   const route = (operation: string, subject?: (r: FastifyRequest) => string | undefined): RouteShorthandOptions => ({
     config: { sim: { api: 'trilio', operation, subject } },
+    schema: {
+      tags: [`Trilio ${SUMMARIES[operation]![0]}`],
+      summary: SUMMARIES[operation]![1],
+      security: [{ keystoneToken: [] }],
+    },
   });
   const restoreSubject = (r: FastifyRequest) => {
     const id = (r.params as P).restore_id;
