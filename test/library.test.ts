@@ -270,3 +270,13 @@ describe('library: vCenter terminal states through the control plane', () => {
     expect(await cancel.json()).toMatchObject({ error_type: 'NOT_ALLOWED_IN_CURRENT_STATE' });
   });
 });
+
+describe('library: documentation', () => {
+  it('the vitest example of docs/control-plane.md is test/library-docs.test.ts', async () => {
+    const fs = await import('node:fs');
+    const doc = fs.readFileSync(new URL('../docs/control-plane.md', import.meta.url), 'utf8');
+    const example = /### A complete vitest example\n\n```ts\n([\s\S]*?)```/.exec(doc)![1]!;
+    const test = fs.readFileSync(new URL('./library-docs.test.ts', import.meta.url), 'utf8');
+    expect(test.slice(test.indexOf('import {'))).toBe(example.replace("from 'restoresim';", "from '../src/index.js';"));
+  });
+});
