@@ -90,7 +90,8 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
           },
         },
       },
-      schema: { tags: ['vCenter appliance restore'], summary: 'vAPI JSON-RPC 2.0 endpoint used by the vSphere Automation SDKs' },
+      // Hidden from the OpenAPI documents: JSON-RPC is not REST, and /api itself is outside the documents' /api/ prefix.
+      schema: { hide: true, tags: ['vCenter appliance restore'], summary: 'vAPI JSON-RPC 2.0 endpoint used by the vSphere Automation SDKs' },
     },
     async (req, reply) => {
       const body = req.body as { jsonrpc?: string; method?: string; id?: Json; params?: Invoke } | undefined;
