@@ -16,6 +16,10 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# better-sqlite3 needs only its compiled module at run time: drop its sources and intermediate objects (~30 MB).
+RUN cd node_modules/better-sqlite3 \
+ && rm -rf deps src build/deps build/*.mk build/Makefile build/config.gypi \
+ && find build/Release -mindepth 1 -maxdepth 1 ! -name better_sqlite3.node -exec rm -rf {} +
 
 # Runtime stage: node, production dependencies, the built output, fixtures and OpenAPI documents; non-root.
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime

@@ -65,6 +65,10 @@ cp "$CONTEXT"/tsconfig.json "$CONTEXT"/tsconfig.build.json "$BUILD/"
 cp -R "$CONTEXT/src" "$BUILD/src"
 say "build: npm run build && npm prune --omit=dev"
 (cd "$BUILD" && npm run build --silent && npm prune --omit=dev "${NPM_FLAGS[@]}") || die "build or prune"
+say "build: trim better-sqlite3 to its compiled module"
+(cd "$BUILD/node_modules/better-sqlite3" \
+  && rm -rf deps src build/deps build/*.mk build/Makefile build/config.gypi \
+  && find build/Release -mindepth 1 -maxdepth 1 ! -name better_sqlite3.node -exec rm -rf {} +) || die "trim"
 
 # ---- stage runtime --------------------------------------------------------------------------------------------
 RUNTIME="$WORK/runtime"

@@ -1,0 +1,177 @@
+// The CLI as a user runs it: a real process (tsx src/server.ts), the URL line, pino JSON logs on stdout, graceful
+// shutdown on SIGTERM/SIGINT, exit status 2 with one line per configuration mistake, --help and --version.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SETTINGS } from '../src/config.js';
+import { VERSION } from '../src/version.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = [process.execPath, '--import', 'tsx', path.join(ROOT, 'src/server.ts')] as const;
+
+/** The environment without any RESTORESIM_* variable of the developer's shell. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESTORESIM_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export interface Running {
+  child: ChildProcess;
+  url: string;
+  /** Every stdout line so far. */
+  lines: string[];
+  stderr: () => string;
+  /** Resolves with the exit code (or signal name) once the process ends. */
+  exited: Promise<number | string>;
+}
+
+/** Spawns a restoresim process and resolves once it printed its URL line. */
+export function startProcess(cmd: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Running> {
+  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: opts.cwd ?? ROOT, env: opts.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let err = '';
+  let partial = '';
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no URL line within ${opts.timeoutMs ?? 20_000} ms; stdout:\n${lines.join('\n')}\nstderr:\n${err}`));
+    }, opts.timeoutMs ?? 20_000);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      partial += d.toString();
+      const parts = partial.split('\n');
+      partial = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        const m = /^restoresim listening on (http:\/\/\S+)$/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ child, url: m[1]!, lines, stderr: () => err, exited });
+        }
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before printing its URL; stdout:\n${lines.join('\n')}\nstderr:\n${err}`));
+    });
+  });
+}
+
+/** Waits for a promise at most `ms`; rejects with `what` when it takes longer. */
+export async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const running: Running[] = [];
+afterEach(() => {
+  for (const r of running.splice(0)) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+});
+
+function runCli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(CLI[0], [...CLI.slice(1), ...args], { cwd: ROOT, env: cleanEnv(env), encoding: 'utf8', timeout: 20_000 });
+}
+
+describe('restoresim CLI', () => {
+  it('starts on the port it prints, answers health, logs JSON with reqId, and exits 0 on SIGTERM', async () => {
+    const r = await startProcess([...CLI, '--port', '0', '--db', ':memory:', '--clock', 'virtual']);
+    running.push(r);
+    expect(r.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${r.url}/_sim/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    const other = await fetch(`${r.url}/_sim/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ seconds: 5 }),
+    });
+    expect(other.status).toBe(200);
+    await new Promise((res) => setTimeout(res, 200));
+
+    r.child.kill('SIGTERM');
+    expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
+
+    // stdout is not a TTY here: every line but the URL line is pino JSON.
+    const json = r.lines.filter((l) => l && !l.startsWith('restoresim listening on ')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requests = json.filter((l) => l.msg === 'request');
+    expect(requests.map((l) => l.url)).toEqual(['/_sim/clock/advance']); // health calls are not logged
+    expect(requests[0]).toMatchObject({ method: 'POST', statusCode: 200, level: 30 });
+    expect(requests[0]!.reqId).toEqual(expect.any(String));
+    expect(json.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true);
+    expect(r.stderr()).toBe('');
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const r = await startProcess([...CLI, '--port', '0', '--db', ':memory:', '--clock', 'virtual', '--log-level', 'silent']);
+    running.push(r);
+    r.child.kill('SIGINT');
+    expect(await within(5000, r.exited, 'exit after SIGINT')).toBe(0);
+    expect(r.lines.filter(Boolean)).toEqual([expect.stringMatching(/^restoresim listening on /)]);
+  });
+
+  it('rejects bad flags and variables with exit status 2 and one line per mistake', () => {
+    const r = runCli(['--port', 'x', '--clock', 'sometimes', '--db', ':memory:'], { RESTORESIM_SPEED: '0', RESTORESIM_TRILIO_ERRORS: 'new' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toEqual([
+      'restoresim: --port "x": must be a number',
+      'restoresim: --clock "sometimes": must be one of real, virtual',
+      'restoresim: RESTORESIM_SPEED = "0": must be at least 0.001',
+      'restoresim: RESTORESIM_TRILIO_ERRORS = "new": must be one of legacy, modern',
+      'restoresim: see --help',
+    ]);
+  });
+
+  it('rejects an unknown flag with exit status 2', () => {
+    const r = runCli(['--colour', 'blue']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^restoresim: .*--colour/);
+  });
+
+  it('a flag wins over its environment variable', async () => {
+    const r = await startProcess([...CLI, '--port', '0', '--db', ':memory:', '--clock', 'virtual'], {
+      env: cleanEnv({ RESTORESIM_PORT: 'not-a-port', RESTORESIM_CLOCK: 'real' }),
+    });
+    running.push(r);
+    expect((await fetch(`${r.url}/_sim/health`)).status).toBe(200);
+    r.child.kill('SIGTERM');
+    expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
+  });
+
+  it('exits 1 with one line when the port is taken', async () => {
+    const first = await startProcess([...CLI, '--port', '0', '--db', ':memory:', '--log-level', 'silent']);
+    running.push(first);
+    const port = new URL(first.url).port;
+    const r = runCli(['--port', port, '--db', ':memory:', '--log-level', 'silent']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^restoresim: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    first.child.kill('SIGTERM');
+    expect(await within(5000, first.exited, 'exit after SIGTERM')).toBe(0);
+  });
+
+  it('--help lists every setting with its flag, variable and default', () => {
+    const r = runCli(['--help']);
+    expect(r.status).toBe(0);
+    for (const s of SETTINGS) {
+      expect(r.stdout).toContain(`--${s.flag} <value>`);
+      expect(r.stdout).toContain(s.env);
+      expect(r.stdout).toContain(s.description);
+    }
+    expect(r.stdout).toContain('--version');
+  });
+
+  it('--version prints the package version', () => {
+    const r = runCli(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${VERSION}\n`);
+  });
+});
