@@ -56,6 +56,7 @@ const quietVcenter: ApiModuleFactory = (sim, config) => ({ ...probeModule(sim, c
 
 interface Harness {
   app: FastifyInstance;
+  runtime: Runtime;
   sim: RestoreSimClient;
   url: string;
 }
@@ -77,7 +78,7 @@ async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   const sim = await connectRestoreSim(url, { adminToken: overrides.adminToken });
-  return { app, sim, url };
+  return { app, runtime, sim, url };
 }
 
 const createRestore = (h: Harness, project: string, name = 'nightly', headers: Record<string, string> = {}) =>
@@ -410,6 +411,11 @@ describe('fixtures, errors and metrics', () => {
     const force = await fetch(`${h.url}/_sim/trilio/restores/nope/state`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(force.status).toBe(400);
     expect(await h.sim.ready()).toBe(true);
+    h.runtime.ready = false;
+    const starting = await fetch(`${h.url}/_sim/ready`);
+    expect(starting.status).toBe(503);
+    expect(await starting.json()).toEqual({ status: 'starting' });
+    expect(await h.sim.ready()).toBe(false);
   });
 
   it('exposes Prometheus text: requests by route and status, rule firings, clock', async () => {

@@ -271,6 +271,16 @@ describe('library: vCenter terminal states through the control plane', () => {
   });
 });
 
+describe('library: operations', () => {
+  it('every emulated route declares an operation of the documented table, and every operation has a route', async () => {
+    const { OPERATIONS } = await import('../src/sim/rules.js');
+    const { emulatedRoutes } = await import('../src/plugins/faults.js');
+    const registered = new Set(emulatedRoutes(sim.app).map((r) => `${r.api} ${r.operation}`));
+    const documented = new Set(Object.entries(OPERATIONS).flatMap(([api, ops]) => ops.map((op) => `${api} ${op}`)));
+    expect([...registered].sort()).toEqual([...documented].sort());
+  });
+});
+
 describe('library: documentation', () => {
   it('the vitest example of docs/control-plane.md is test/library-docs.test.ts', async () => {
     const fs = await import('node:fs');

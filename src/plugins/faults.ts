@@ -5,7 +5,7 @@
 // carries the outcome and duration for the handler that creates the restore or job.
 import fp from 'fastify-plugin';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InjectedFault, RuleEngine, type ApiName, type CreateEffects } from '../sim/rules.js';
 import { recordRequest } from './journal.js';
 
@@ -41,6 +41,14 @@ declare module 'fastify' {
   }
 }
 
+/** The rule engine and emulated routes of an app, by its HTTP server (the app plugin's decorators are encapsulated). */
+const registry = new WeakMap<object, { rules: RuleEngine; routes: SimRoute[] }>();
+
+/** The emulated routes an app registered (method, pattern, api, operation), e.g. for docs and drift checks. */
+export function emulatedRoutes(app: FastifyInstance): SimRoute[] {
+  return [...(registry.get(app.server)?.routes ?? [])];
+}
+
 function projectOf(request: FastifyRequest): string | undefined {
   const params = request.params as Record<string, string | undefined> | undefined;
   return params?.project_id ?? params?.projectId ?? params?.project ?? params?.tenant_id;
@@ -51,6 +59,7 @@ export default fp(
     fastify.decorate('rules', new RuleEngine(fastify.runtime.config.seed));
     fastify.decorate('simRoutes', [] as SimRoute[]);
     fastify.decorateRequest('simEffects', null as unknown as CreateEffects);
+    registry.set(fastify.server, { rules: fastify.rules, routes: fastify.simRoutes });
 
     fastify.addHook('onRoute', (route) => {
       const sim = route.config?.sim;

@@ -67,7 +67,17 @@ export const OPERATIONS: Record<ApiName, readonly string[]> = {
     'workloads.list',
     'workloads.get',
   ],
-  vcenter: ['session.create', 'session.get', 'session.delete', 'restore.validate', 'job.create', 'job.get', 'job.cancel'],
+  vcenter: [
+    'session.create',
+    'session.get',
+    'session.delete',
+    'restore.validate',
+    'job.create',
+    'job.get',
+    'job.cancel',
+    /** The vAPI JSON-RPC endpoint (/api and /rest): any operation; its subject is the backup location when given. */
+    'jsonrpc.invoke',
+  ],
 };
 
 /** Operations that create a restore or a job: the only ones an `outcome` or `durationSeconds` can apply to. */
@@ -81,6 +91,7 @@ export const SUBJECT_OPERATIONS: readonly string[] = [
   'restores.cancel',
   'job.create',
   'restore.validate',
+  'jsonrpc.invoke',
 ];
 
 /**
