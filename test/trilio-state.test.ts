@@ -62,6 +62,7 @@ describe('trilio fixtures', () => {
       bogus: 1,
       tokens: [{ id: 't', project_id: P1 }],
       snapshots: [{ id: 's', project_id: P1, user_id: 'u', workload_id: 'nope', display_name: 'x', status: 'available', created_at: 'yesterday', restore_size: -1, instances: [] }],
+      workloads: [],
       restores: [{ id: 'r', project_id: P1, user_id: 'u', snapshot_id: 'missing', name: 'n', status: 'available', created_at: '2020-11-05T10:17:40.000000' }],
     });
     expect(problems).toEqual(expect.arrayContaining([
@@ -99,6 +100,33 @@ describe('trilio fixtures', () => {
     expect((await app.inject({ method: 'GET', url: `/v1/${P2}/restores`, headers: other })).json().restores).toEqual([]);
     const bad = await app.inject({ method: 'POST', url: '/_sim/fixtures', payload: { trilio: { snapshots: [{ id: 'x' }] } } });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('a fixture restore in a running status is stuck: the workload stays locked, cancel only flags it, a forced move ends it', async () => {
+    app = await testApp();
+    const stuck = {
+      id: '6d8f0a2c-4e6a-4c8e-9a2c-4e6a8c0e2a4c', project_id: P1, user_id: 'ccddc7e7a015487fa02920f4d4979779', snapshot_id: S1,
+      name: 'stuck', status: 'restoring', created_at: '2020-11-05T12:00:00.000000', restore_options: { type: 'openstack', restore_type: 'oneclick', openstack: {} },
+    };
+    expect((await app.inject({ method: 'POST', url: '/_sim/fixtures', payload: { trilio: { restores: [stuck] } } })).statusCode).toBe(200);
+    const wl = async () => (await app!.inject({ method: 'GET', url: `/v1/${P1}/workloads/18b809de-d7c8-41e2-867d-4a306407fb11`, headers: H })).json().workload.status;
+    expect(await wl()).toBe('locked');
+    await advance(app, 3600);
+    expect((await show(app, stuck.id)).status).toBe('restoring');
+    expect((await app.inject({ method: 'GET', url: `/v1/${P1}/restores/${stuck.id}/cancel`, headers: H })).statusCode).toBe(200);
+    await advance(app, 3600);
+    expect((await show(app, stuck.id)).status).toBe('cancelling');
+    const f = await app.inject({ method: 'PUT', url: `/_sim/trilio/restores/${stuck.id}/state`, payload: { state: 'error', message: 'Restore did not finish successfully' } });
+    expect(f.statusCode).toBe(200);
+    expect(await show(app, stuck.id)).toMatchObject({ status: 'error', error_msg: 'Restore did not finish successfully' });
+    expect(await wl()).toBe('available');
+  });
+
+  it('XML lists with restores_links are wrapped in <response>', async () => {
+    app = await testApp({ publicUrl: 'http://wlm_backend' });
+    const x = await app.inject({ method: 'GET', url: `/v1/${P1}/restores?limit=1`, headers: { ...H, accept: 'application/xml' } });
+    expect(x.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<response><restores><restore><id>29fdc1f8/);
+    expect(x.body).toContain('<restores_links><link><rel>next</rel><href>http://wlm_backend/v1/c76b3355a164498aa95ddbc960adc238/restores?limit=1&amp;marker=29fdc1f8-1d53-4a10-bb45-e539a64cdbfc</href></link></restores_links></response>');
   });
 
   it('stateCounts counts restores by state; load replaces the state', () => {

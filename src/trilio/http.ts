@@ -323,7 +323,7 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     // What the worker will find (the failure happens asynchronously: the restore ends in `error`).
     const { failure, names } = workerCheck(kind, snap, (Array.isArray(asked) ? asked : []) as Obj[]);
     const now = sim.now();
-    const plan = state.buildPlan({ kind, snapshot: snap, instanceNames: names, failure, effects: request.simEffects ?? {} });
+    const plan = state.buildPlan({ kind, snapshot: snap, instanceNames: names, failure, effects: request.simEffects ?? {}, test });
     const r = state.newRestore({ project_id: ctx.project, user_id: ctx.user, snapshot: snap, name, description, test, options, kind, plan, now });
     sim.transition({ api: 'trilio', kind: 'restore', id: r.id, from: 'none', to: 'restoring', at: now });
     return send(request, reply, 202, { restore: restoreDetail(viewCtx(request), r, { fresh: true }) });

@@ -161,6 +161,10 @@ export function parseTs(s: string): number {
 
 const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
 
+/**
+ * Checks a section on its own. References (a snapshot's workload, a restore's snapshot) are checked only when the
+ * section holds the referenced list, so a merge may add restores to snapshots loaded earlier.
+ */
 export function validateSection(section: unknown): string[] {
   const p: string[] = [];
   if (!isObj(section)) return ['must be an object'];
@@ -217,7 +221,7 @@ export function validateSection(section: unknown): string[] {
     ts(e, 'updated_at', at, true);
     ts(e, 'finished_at', at, true);
     if (typeof e.restore_size !== 'number' || e.restore_size < 0) p.push(`${at}.restore_size: must be a number of bytes >= 0`);
-    if (typeof e.workload_id === 'string' && !ids.workloads!.has(e.workload_id)) p.push(`${at}.workload_id: unknown workload "${e.workload_id}"`);
+    if (typeof e.workload_id === 'string' && Array.isArray(section.workloads) && !ids.workloads!.has(e.workload_id)) p.push(`${at}.workload_id: unknown workload "${e.workload_id}"`);
     if (!Array.isArray(e.instances)) p.push(`${at}.instances: must be an array of {id, name, ...}`);
     else (e.instances as unknown[]).forEach((x, j) => {
       if (!isObj(x) || typeof x.id !== 'string' || typeof x.name !== 'string') p.push(`${at}.instances[${j}]: must have string id and name`);
@@ -228,7 +232,7 @@ export function validateSection(section: unknown): string[] {
     for (const f of ['project_id', 'user_id', 'snapshot_id', 'name', 'status']) str(e, f, at);
     ts(e, 'created_at', at);
     ts(e, 'finished_at', at, true);
-    if (typeof e.snapshot_id === 'string' && !ids.snapshots!.has(e.snapshot_id)) p.push(`${at}.snapshot_id: unknown snapshot "${e.snapshot_id}"`);
+    if (typeof e.snapshot_id === 'string' && Array.isArray(section.snapshots) && !ids.snapshots!.has(e.snapshot_id)) p.push(`${at}.snapshot_id: unknown snapshot "${e.snapshot_id}"`);
     if (e.metadata !== undefined && !Array.isArray(e.metadata)) p.push(`${at}.metadata: must be an array of metadata rows`);
   });
   return p;

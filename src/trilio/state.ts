@@ -215,11 +215,12 @@ export class TrilioState {
     instanceNames: string[];
     failure: string | null;
     effects: CreateEffects;
+    test?: boolean;
   }): Plan {
     const total = Math.max(3, opts.effects.durationSeconds ?? opts.snapshot.restore_size / this.rate);
     const phases: Phase[] = [
       { state: 'restoring', seconds: total * 0.04, progress: [0, 0], label: 'Restore operation is scheduled' },
-      { state: 'starting', seconds: total * 0.04, progress: [0, 1], label: 'Restore from snapshot is starting' },
+      { state: 'starting', seconds: total * 0.04, progress: [0, 1], label: opts.test ? 'Create testbubble from snapshot is starting' : 'Restore from snapshot is starting' },
     ];
     if (opts.failure !== null && !opts.effects.outcome) {
       // The worker's validation (original VM present, in-place VM or volume missing) fails right after it starts.
