@@ -130,6 +130,23 @@ describe('library: Trilio terminal states through the control plane', () => {
   });
 });
 
+describe('library: dropped connections', () => {
+  it('a dropped create answers nothing and creates nothing', async () => {
+    const count = async () => {
+      const res = await fetch(`${sim.trilio.endpoint(P1)}/restores`, { headers: headers(P1) });
+      return ((await res.json()) as { restores: unknown[] }).restores.length;
+    };
+    const before = await count();
+    await sim.rules.add({ match: { operation: 'restores.create' }, max: 1, effects: { drop: true, latency: { kind: 'fixed', ms: 20 } } });
+    await expect(createRestore()).rejects.toThrow(/fetch failed/);
+    expect(await count()).toBe(before);
+    await createRestore();
+    expect(await count()).toBe(before + 1);
+    const [, dropped] = await sim.requests({ method: 'POST' });
+    expect(dropped).toMatchObject({ status: 0, dropped: true, operation: 'restores.create' });
+  });
+});
+
 describe('library: reset isolation', () => {
   it('resets one project and leaves the other alone', async () => {
     const mine = await createRestore(P1, S1);
