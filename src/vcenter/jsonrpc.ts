@@ -122,15 +122,17 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
             if (!u) throw unauthenticated();
             return ok({ SECRET: engine.createSession(u) });
           }
-          case 'com.vmware.cis.session.get': {
-            user();
-            const s = engine.session((sec.sessionId ?? req.headers['vmware-api-session-id']) as string)!;
-            return ok(struct('com.vmware.cis.session.info', { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time }));
-          }
+          case 'com.vmware.cis.session.get':
           case 'com.vmware.cis.session.delete': {
-            user();
-            engine.deleteSession((sec.sessionId ?? req.headers['vmware-api-session-id']) as string);
-            return ok(null);
+            // Both need a session (not user/password): the session they read or end.
+            const sid = sec.sessionId ?? (req.headers['vmware-api-session-id'] as string | undefined);
+            const s = sid ? engine.session(sid) : undefined;
+            if (!s) throw unauthenticated();
+            if (p.operationId === 'delete') {
+              engine.deleteSession(s.id);
+              return ok(null);
+            }
+            return ok(struct('com.vmware.cis.session.info', { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time }));
           }
           case `${R}.validate`:
             user();
