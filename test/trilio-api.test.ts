@@ -173,6 +173,8 @@ describe('trilio restore routes', () => {
     const a = (await post(`/v1/${P1}/snapshots/${S1}`, { restore: { name: '   ', description: '', options: oneclick } })).json().restore;
     expect(a).toMatchObject({ name: 'restore', description: 'no-description', restore_type: 'restore', status: 'restoring' });
     expect(Object.keys(a)).not.toContain('workload_id');
+    const b = (await post(`/v1/${P1}/snapshots/1d3f5a7c-9e1b-4d3f-8a7c-9e1b3d5f7a9c`, { restore: { name: 42, description: '  ', options: oneclick } }, { 'x-auth-token': 'gAAAA-other-user' })).json().restore;
+    expect(b).toMatchObject({ name: 'restore', description: '  ' });
   });
 
   it('snapshot and workload reads', async () => {
