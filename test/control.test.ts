@@ -435,3 +435,23 @@ describe('fixtures, errors and metrics', () => {
     for (const line of text.trim().split('\n')) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+]+)$/);
   });
 });
+
+describe('journal ring', () => {
+  it('wraps around, keeps the newest, and stops early on `after`', async () => {
+    const { Journal } = await import('../src/plugins/journal.js');
+    const j = new Journal(3);
+    const rec = (n: number) =>
+      j.record({ id: `r${n}`, time: new Date(n * 1000).toISOString(), clock: '', api: 'trilio', method: 'GET', path: `/p${n}`, url: `/p${n}`, headers: {}, status: 200 + n, durationMs: 0, rules: [] });
+    for (let n = 1; n <= 7; n++) rec(n);
+    expect(j.size).toBe(3);
+    expect(j.query().map((e) => e.id)).toEqual(['r7', 'r6', 'r5']);
+    expect(j.query({ after: 5 }).map((e) => e.seq)).toEqual([7, 6]);
+    expect(j.query({ since: new Date(6000).toISOString() }).map((e) => e.id)).toEqual(['r7', 'r6']);
+    expect(j.clear()).toBe(3);
+    rec(8);
+    expect(j.query().map((e) => e.id)).toEqual(['r8']);
+    const off = new Journal(0);
+    off.record({ id: 'x', time: '', clock: '', api: 'other', method: 'GET', path: '/', url: '/', headers: {}, status: 200, durationMs: 0, rules: [] });
+    expect(off.size).toBe(0);
+  });
+});

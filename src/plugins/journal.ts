@@ -51,18 +51,27 @@ export interface JournalFilter {
 }
 
 export class Journal {
-  private ring: JournalEntry[] = [];
+  /** A circular buffer: `start` is the oldest entry, `count` how many are held. */
+  private ring: (JournalEntry | undefined)[] = [];
+  private start = 0;
+  private count = 0;
   private seq = 0;
-  constructor(public capacity: number) {}
+  constructor(public readonly capacity: number) {}
 
   record(e: Omit<JournalEntry, 'seq'>): void {
     if (this.capacity <= 0) return;
-    this.ring.push({ seq: ++this.seq, ...e });
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    const entry = { seq: ++this.seq, ...e };
+    if (this.count < this.capacity) {
+      this.ring[(this.start + this.count) % this.capacity] = entry;
+      this.count++;
+    } else {
+      this.ring[this.start] = entry;
+      this.start = (this.start + 1) % this.capacity;
+    }
   }
 
   get size(): number {
-    return this.ring.length;
+    return this.count;
   }
 
   /** Newest first. */
@@ -70,15 +79,16 @@ export class Journal {
     const since = f.since !== undefined ? Date.parse(f.since) : undefined;
     const status = f.status;
     const cls = status && /^[1-5]xx$/i.test(status) ? Number(status[0]) : undefined;
+    const method = f.method?.toUpperCase();
     const out: JournalEntry[] = [];
-    for (let i = this.ring.length - 1; i >= 0; i--) {
-      const e = this.ring[i]!;
+    for (let i = this.count - 1; i >= 0; i--) {
+      const e = this.ring[(this.start + i) % this.capacity]!;
+      if (f.after !== undefined && e.seq <= f.after) break; // older entries have smaller seq
       if (f.api !== undefined && e.api !== f.api) continue;
-      if (f.method !== undefined && e.method !== f.method.toUpperCase()) continue;
+      if (method !== undefined && e.method !== method) continue;
       if (f.path !== undefined && !e.path.startsWith(f.path)) continue;
       if (status !== undefined && (cls !== undefined ? Math.floor(e.status / 100) !== cls : String(e.status) !== status)) continue;
       if (since !== undefined && Date.parse(e.time) < since) continue;
-      if (f.after !== undefined && e.seq <= f.after) continue;
       out.push(e);
       if (f.limit !== undefined && out.length >= f.limit) break;
     }
@@ -86,8 +96,10 @@ export class Journal {
   }
 
   clear(): number {
-    const n = this.ring.length;
+    const n = this.count;
     this.ring = [];
+    this.start = 0;
+    this.count = 0;
     return n;
   }
 }
@@ -180,6 +192,7 @@ export function recordRequest(
   if (path === '/_sim' || path.startsWith('/_sim/') || path.startsWith('/docs') || path.startsWith('/openapi')) return;
   const arrival = request.simArrival ?? { wall: Date.now(), clock: Date.now() };
   const sim = request.routeOptions?.config?.sim;
+  const body = journalBody(request.body);
   fastify.journal.record({
     id: String(request.id),
     time: new Date(arrival.wall).toISOString(),
@@ -191,7 +204,7 @@ export function recordRequest(
     url: request.url,
     ...(route ? { route } : {}),
     headers: headersOf(request),
-    ...(journalBody(request.body) !== undefined ? { body: journalBody(request.body) } : {}),
+    ...(body !== undefined ? { body } : {}),
     status,
     durationMs: Math.round(durationMs * 100) / 100,
     rules: request.simRuleIds ?? [],
