@@ -59,10 +59,15 @@ describe('trilio restore lifecycle', () => {
       }
     }
     expect(seen).toEqual(['restoring', 'starting', 'executing', 'uploading', 'executing', 'uploading', 'executing']);
-    expect(cur.restore_options.openstack.instances).toEqual([
-      { name: 'cirros-2', id: CIRROS2, availability_zone: 'nova' },
-      { name: 'cirros-1', id: CIRROS1, availability_zone: 'nova' },
-    ]);
+    // The worker's one-click options: the shape and key order of the seed's finished restores.
+    expect(JSON.stringify(cur.restore_options)).toBe(JSON.stringify({
+      name: 'r', oneclickrestore: true, restore_type: 'oneclick',
+      openstack: { instances: [
+        { name: 'cirros-2', id: CIRROS2, availability_zone: 'nova' },
+        { name: 'cirros-1', id: CIRROS1, availability_zone: 'nova' },
+      ] },
+      type: 'openstack', description: 'd',
+    }));
     await advance(2);
     cur = await show(r.id);
     expect(cur).toMatchObject({

@@ -316,12 +316,17 @@ export class TrilioState {
     r.picked_up = true;
     r.host = r.host_name ?? this.config().host;
     if (r.kind === 'oneclick') {
+      // The worker stores a new options dict, in the shape (and key order) of the vendor's finished one-click restores.
       const snap = this.snapshot(r.snapshot_id);
       const opts = (r.restore_options && typeof r.restore_options === 'object' ? r.restore_options : {}) as Obj;
-      const os = (opts.openstack && typeof opts.openstack === 'object' ? opts.openstack : {}) as Obj;
-      os.instances = (snap?.instances ?? []).map((i) => ({ name: i.name, id: i.id, availability_zone: i.availability_zone ?? 'nova' }));
-      opts.openstack = os;
-      r.restore_options = opts;
+      r.restore_options = {
+        name: typeof opts.name === 'string' ? opts.name : r.name,
+        oneclickrestore: true,
+        restore_type: 'oneclick',
+        openstack: { instances: (snap?.instances ?? []).map((i) => ({ name: i.name, id: i.id, availability_zone: i.availability_zone ?? 'nova' })) },
+        type: 'openstack',
+        description: typeof opts.description === 'string' ? opts.description : r.description,
+      };
     }
   }
 
