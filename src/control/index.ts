@@ -55,7 +55,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
   f.addHook('onRequest', async (request, reply) => {
     const token = rt.config.adminToken;
     if (!token) return;
-    if (request.url.split('?')[0] === '/_sim/health') return;
+    if (request.url.split('?')[0]!.replace(/\/+$/, '') === '/_sim/health') return;
     if (tokenMatches(token, request.headers[ADMIN_TOKEN_HEADER])) return;
     const missing = request.headers[ADMIN_TOKEN_HEADER] === undefined;
     return reply.code(401).send({
@@ -89,6 +89,8 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
   });
 
   const tags = ['control'];
+  /** OpenAPI: the admin token (needed only when --admin-token is set; `{}` = or none). */
+  const security: Record<string, string[]>[] = [{ simAdminToken: [] }, {}];
 
   f.get(
     '/health',
@@ -101,6 +103,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Readiness: 200 once the database is migrated and the fixtures are loaded, 503 before',
         response: { 200: S.Ready, 503: S.Ready, ...errors(401) },
       },
@@ -113,6 +116,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: "Back to the fixtures' state: everything, one API (?api=), or one Trilio project (?project=)",
         description:
           'A full reset also removes every rule and clears the journal. ?project= resets that Trilio project and removes the rules ' +
@@ -136,7 +140,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
 
   f.get(
     '/fixtures',
-    { schema: { tags, summary: 'The loaded fixture set (what reset returns to)', response: { 200: S.FixtureDocument, ...errors(401) } } },
+    { schema: { tags, security, summary: 'The loaded fixture set (what reset returns to)', response: { 200: S.FixtureDocument, ...errors(401) } } },
     async () => rt.fixtures,
   );
 
@@ -145,6 +149,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Load fixtures: merge (upsert by id, default) or replace (?mode=replace); validated with one line per problem',
         querystring: S.FixturesQuery,
         body: S.FixtureDocument,
@@ -154,7 +159,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     async (request) => rt.loadFixtures(request.body, request.query.mode ?? 'merge'),
   );
 
-  f.get('/clock', { schema: { tags, summary: 'Clock mode, simulated time and speed', response: { 200: S.ClockState, ...errors(401) } } }, async () =>
+  f.get('/clock', { schema: { tags, security, summary: 'Clock mode, simulated time and speed', response: { 200: S.ClockState, ...errors(401) } } }, async () =>
     clockState(),
   );
 
@@ -163,6 +168,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Move simulated time forward; every restore and job moves exactly as waiting would have',
         body: S.ClockAdvance,
         response: { 200: S.ClockState, ...errors(400, 401) },
@@ -179,6 +185,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Switch clock mode or speed, or jump forward to an instant (`now`), without going backwards',
         body: S.ClockPut,
         response: { 200: S.ClockState, ...errors(400, 401, 409) },
@@ -201,7 +208,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
   );
 
   // ---- rules -------------------------------------------------------------------------------------------------
-  f.get('/rules', { schema: { tags, summary: 'Every fault rule, in evaluation order, with its counters', response: { 200: S.RuleList, ...errors(401) } } }, async () => ({
+  f.get('/rules', { schema: { tags, security, summary: 'Every fault rule, in evaluation order, with its counters', response: { 200: S.RuleList, ...errors(401) } } }, async () => ({
     rules: fastify.rules.list(),
   }));
 
@@ -210,6 +217,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Add a fault rule; refused (400, with the reason) when it cannot apply to what it matches',
         body: S.RuleInput,
         response: { 201: S.RuleView, ...errors(400, 401, 409) },
@@ -220,7 +228,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
 
   f.get(
     '/rules/:id',
-    { schema: { tags, summary: 'One fault rule with its counters', params: S.IdParams, response: { 200: S.RuleView, ...errors(401, 404) } } },
+    { schema: { tags, security, summary: 'One fault rule with its counters', params: S.IdParams, response: { 200: S.RuleView, ...errors(401, 404) } } },
     async (request, reply) => {
       const r = fastify.rules.get(request.params.id);
       if (!r) throw new SimError(404, `No rule ${request.params.id}`);
@@ -233,6 +241,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Create or replace a fault rule by id (its counters restart)',
         params: S.IdParams,
         body: S.RulePut,
@@ -245,13 +254,13 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     },
   );
 
-  f.delete('/rules', { schema: { tags, summary: 'Remove every fault rule', response: { 200: S.Deleted, ...errors(401) } } }, async () => ({
+  f.delete('/rules', { schema: { tags, security, summary: 'Remove every fault rule', response: { 200: S.Deleted, ...errors(401) } } }, async () => ({
     deleted: fastify.rules.clear(),
   }));
 
   f.delete(
     '/rules/:id',
-    { schema: { tags, summary: 'Remove one fault rule', params: S.IdParams, response: { 200: S.Deleted, ...errors(401, 404) } } },
+    { schema: { tags, security, summary: 'Remove one fault rule', params: S.IdParams, response: { 200: S.Deleted, ...errors(401, 404) } } },
     async (request) => {
       if (!fastify.rules.remove(request.params.id)) throw new SimError(404, `No rule ${request.params.id}`);
       return { deleted: 1 };
@@ -271,6 +280,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Move one Trilio restore to a state its lifecycle allows (workload and snapshot follow); impossible moves are refused',
         params: S.IdParams,
         body: S.ForceBody,
@@ -287,6 +297,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Move the vCenter restore job to a state its lifecycle allows (the appliance follows); impossible moves are refused',
         body: S.ForceBody,
         response: { 200: S.ForceResult, ...errors(400, 401, 404, 409) },
@@ -303,6 +314,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'The request journal of the emulated APIs, newest first (filters: api, method, path prefix, status, since, after, limit)',
         querystring: S.JournalQuery,
         response: { 200: S.JournalList, ...errors(400, 401) },
@@ -317,7 +329,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     },
   );
 
-  f.delete('/requests', { schema: { tags, summary: 'Clear the request journal', response: { 200: S.Deleted, ...errors(401) } } }, async () => ({
+  f.delete('/requests', { schema: { tags, security, summary: 'Clear the request journal', response: { 200: S.Deleted, ...errors(401) } } }, async () => ({
     deleted: fastify.journal.clear(),
   }));
 
@@ -326,6 +338,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         tags,
+        security,
         summary: 'Prometheus metrics: requests by route and status, restores and jobs by state, transitions, rule firings',
         produces: ['text/plain'],
         response: { 200: S.Metrics, ...errors(401) },
