@@ -349,6 +349,13 @@ export class VcenterEngine {
     return out;
   }
 
+  /** job.get: commits what is due and answers the job at one instant (so state, appliance and view agree). */
+  get(): RestoreJobStatus {
+    const now = this.sim.now();
+    this.settle(now);
+    return this.view(now);
+  }
+
   create(req: RestoreRequest, effects: CreateEffects, user: string): RestoreJobStatus {
     const now = this.sim.now();
     return this.sim.store.tx(() => {

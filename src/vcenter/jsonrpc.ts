@@ -143,7 +143,7 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
           }
           case `${R}.job.get`:
             user();
-            return ok(jobStatus(engine.view()));
+            return ok(jobStatus(engine.get()));
           case `${R}.job.cancel`:
             return ok(returnResult(engine.cancel(user())));
           default:

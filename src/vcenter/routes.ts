@@ -298,7 +298,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
           return send(reply, req, 200, { value: status }, { root: 'Create-Result', ns: NS_JOB });
         };
         const get = async (req: FastifyRequest, reply: FastifyReply) =>
-          send(reply, req, 200, { value: engine.view() }, { root: 'Get-Result', ns: NS_JOB });
+          send(reply, req, 200, { value: engine.get() }, { root: 'Get-Result', ns: NS_JOB });
         const cancel = async (req: FastifyRequest, reply: FastifyReply) =>
           send(reply, req, 200, { value: engine.cancel(ctx(req).user!) }, { root: 'Cancel-Result', ns: NS_JOB });
 
@@ -355,7 +355,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
           if (query(req).action !== undefined) return noOp(req);
           return send(reply, req, 201, engine.create(restoreRequest(req, 'api', 'job'), req.simEffects ?? {}, ctx(req).user!));
         });
-        f.get('/appliance/recovery/restore/job', opts('job.get', 'See restore job progress/result', { gen: 'api' }), async (req, reply) => send(reply, req, 200, engine.view()));
+        f.get('/appliance/recovery/restore/job', opts('job.get', 'See restore job progress/result', { gen: 'api' }), async (req, reply) => send(reply, req, 200, engine.get()));
 
         jsonRpcRoute(f, engine, subject);
       },
