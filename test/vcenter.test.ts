@@ -409,8 +409,26 @@ describe('vcenter job lifecycle', () => {
     expect(parts.statusCode).toBe(400);
     expect((await restCreate(sid, undefined)).statusCode).toBe(400);
     expect((await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).statusCode).toBe(400);
-    // Unknown fields are ignored (vAPI forward compatibility); `parts` (8.0.3+) is echoed in the status.
-    const ok = await apiCreate(sid, good({ favourite_colour: 'blue', parts: ['common'] }));
+    // A set field the structure does not declare → unexpected_input (500 by the vAPI status map), as the vAPI
+    // server skeleton answers; in the /rest body around `piece` too; validate has no ignore_warnings.
+    const extra = await apiCreate(sid, good({ favourite_colour: 'blue' }));
+    expect(extra.statusCode).toBe(500);
+    expect(extra.json()).toEqual({
+      error_type: 'UNEXPECTED_INPUT',
+      messages: [{
+        args: ["{'favourite_colour'}", 'com.vmware.appliance.recovery.restore.job.restore_request'],
+        default_message: "Found unexpected field '{'favourite_colour'}' in structure 'com.vmware.appliance.recovery.restore.job.restore_request'",
+        id: 'vapi.data.structure.field.unexpected',
+      }],
+    });
+    const outer = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: H(sid), payload: { piece: good(), spec: {} } });
+    expect(outer.json().type).toBe('com.vmware.vapi.std.errors.unexpected_input');
+    expect(outer.json().value.messages[0].default_message).toBe("Found unexpected field '{'spec'}' in structure 'operation-input'");
+    const vIw = await app.inject({ method: 'POST', url: '/api/appliance/recovery/restore?action=validate', headers: H(sid), payload: good({ ignore_warnings: true }) });
+    expect(vIw.json().error_type).toBe('UNEXPECTED_INPUT');
+    expect((await apiGet(sid)).state).toBe('NONE');
+    // An unknown field set to null is an unset optional and passes; `parts` (8.0.3+) is echoed in the status.
+    const ok = await apiCreate(sid, good({ favourite_colour: null, parts: ['common'] }));
     expect(ok.statusCode).toBe(201);
     expect(ok.json().parts).toEqual(['common']);
     expect(Object.keys(ok.json())).toEqual(['state', 'messages', 'progress', 'parts']);

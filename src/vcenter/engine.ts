@@ -110,11 +110,33 @@ const fieldInvalid = (struct: string, field: string, expected: string) =>
     struct, field, expected,
   ]);
 
+const FIELDS = {
+  job: ['location_type', 'location', 'backup_password', 'location_user', 'location_password', 'sso_admin_user_name', 'sso_admin_user_password', 'ignore_warnings', 'parts'],
+  validate: ['location_type', 'location', 'backup_password', 'location_user', 'location_password', 'sso_admin_user_name', 'sso_admin_user_password', 'parts'],
+} as const;
+
 /**
- * Checks and types a RestoreRequest. `xml`: values arrived as text (booleans as `true`/`false`). Fields the structure
- * does not declare are ignored (see docs/vcenter.md); `null` is an unset optional.
+ * A set field the structure does not declare: `unexpected_input`, as VMware's vAPI server skeleton answers
+ * (`ApiInterfaceSkeleton.check_for_unknown_fields`, message `vapi.data.structure.field.unexpected`, the field names
+ * as a Python set repr). Unknown fields whose value is null (unset optionals) pass.
  */
-export function readRestoreRequest(raw: unknown, kind: 'job' | 'validate', opts: { xml?: boolean } = {}): RestoreRequest {
+function checkUnexpected(value: Record<string, unknown>, known: readonly string[], struct: string): void {
+  const extra = Object.keys(value).filter((k) => !known.includes(k) && value[k] !== null && value[k] !== undefined);
+  if (extra.length === 0) return;
+  const names = `{${extra.map((k) => `'${k}'`).join(', ')}}`;
+  throw vapiError('unexpected_input', 'vapi.data.structure.field.unexpected', `Found unexpected field '${names}' in structure '${struct}'`, [names, struct]);
+}
+
+/**
+ * Checks and types a RestoreRequest. `xml`: values arrived as text (booleans as `true`/`false`). `null` is an unset
+ * optional. Declared fields are checked first (missing, wrong type → invalid_argument), then unknown set fields
+ * (→ unexpected_input), first in `operationInput` (the /rest body around `piece`), then in the request itself.
+ */
+export function readRestoreRequest(
+  raw: unknown,
+  kind: 'job' | 'validate',
+  opts: { xml?: boolean; operationInput?: Record<string, unknown> } = {},
+): RestoreRequest {
   const struct = STRUCT[kind];
   if (raw === undefined || raw === null || raw === '') throw fieldMissing('operation-input', 'piece');
   if (typeof raw !== 'object' || Array.isArray(raw))
@@ -145,6 +167,8 @@ export function readRestoreRequest(raw: unknown, kind: 'job' | 'validate', opts:
     if (!Array.isArray(r.parts) || !r.parts.every((p) => typeof p === 'string')) throw fieldInvalid(struct, 'parts', 'a list of strings');
     out.parts = r.parts as string[];
   }
+  if (opts.operationInput) checkUnexpected(opts.operationInput, ['piece'], 'operation-input');
+  checkUnexpected(r, FIELDS[kind], struct);
   return out as RestoreRequest;
 }
 

@@ -21,17 +21,25 @@ export function statusOf(type: string): number {
   return STATUS[type] ?? 500;
 }
 
-/** The vAPI error type for an HTTP status (for injected faults that name none). */
+/**
+ * The vAPI error type for an HTTP status (for injected faults that name none): the vAPI runtime's
+ * `http_to_vapi_error_map`, except that 500 stays the generic `error` the restore operations declare.
+ */
 export function typeOfStatus(status: number): string {
   switch (status) {
     case 400: return 'invalid_request';
     case 401: return 'unauthenticated';
     case 403: return 'unauthorized';
     case 404: return 'not_found';
+    case 408: return 'timed_out';
     case 409: return 'concurrent_change';
-    case 429: return 'resource_busy';
+    case 410: return 'not_found';
+    case 423: return 'resource_busy';
+    case 429: return 'service_unavailable';
+    case 500: return 'error';
     case 503: return 'service_unavailable';
     case 504: return 'timed_out';
+    case 507: case 509: return 'unable_to_allocate_resource';
     default: return status >= 400 && status < 500 ? 'invalid_request' : 'error';
   }
 }

@@ -222,7 +222,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
     if (gen === 'rest') {
       if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body)))
         throw vapiError('invalid_argument', 'vapi.data.structure.invalid', "Expected structure 'operation-input'", ['operation-input']);
-      return readRestoreRequest(body?.piece, kind, { xml: c.xmlRoot !== undefined });
+      return readRestoreRequest(body?.piece, kind, { xml: c.xmlRoot !== undefined, operationInput: body });
     }
     return readRestoreRequest(body, kind);
   };
