@@ -105,9 +105,19 @@ const STRUCT = { job: `${M}.job.restore_request`, validate: `${M}.restore_reques
 
 const fieldMissing = (struct: string, field: string) =>
   vapiError('invalid_argument', 'vapi.data.structure.field.missing', `Field '${field}' missing from structure '${struct}'`, [struct, field]);
-const fieldInvalid = (struct: string, field: string, expected: string) =>
-  vapiError('invalid_argument', 'vapi.data.structure.field.invalid', `Field '${field}' of structure '${struct}' has an invalid value: expected ${expected}`, [
-    struct, field, expected,
+const typeName = (v: unknown): string =>
+  typeof v === 'string' ? 'String' : typeof v === 'boolean' ? 'Boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'Integer' : 'Double')
+    : Array.isArray(v) ? 'List' : 'Structure';
+/** A declared field with a value of the wrong type: the vAPI data validator's two messages. */
+const fieldInvalid = (struct: string, field: string, expectedType: string, value: unknown) =>
+  new VapiError('invalid_argument', [
+    msg('vapi.data.structure.field.invalid', `Invalid field '${field}' in structure '${struct}'`, [field, struct]),
+    msg('vapi.data.validate.mismatch', `Type mismatch - expected an object of type '${expectedType}', but got '${typeName(value)}'`, [expectedType, typeName(value)]),
+  ]);
+const enumInvalid = (struct: string, field: string, value: unknown) =>
+  new VapiError('invalid_argument', [
+    msg('vapi.data.structure.field.invalid', `Invalid field '${field}' in structure '${struct}'`, [field, struct]),
+    msg(`${M}.location_type.invalid`, `Invalid value '${String(value)}' for location_type: expected one of ${LOCATION_TYPES.join(', ')}`, [String(value), LOCATION_TYPES.join(', ')]),
   ]);
 
 const FIELDS = {
@@ -146,25 +156,32 @@ export function readRestoreRequest(
   for (const f of ['location_type', 'location'] as const) {
     if (r[f] === undefined || r[f] === null) throw fieldMissing(struct, f);
   }
-  if (typeof r.location_type !== 'string' || !LOCATION_TYPES.includes(r.location_type as LocationType))
-    throw fieldInvalid(struct, 'location_type', `one of ${LOCATION_TYPES.join(', ')}`);
+  if (typeof r.location_type !== 'string') throw fieldInvalid(struct, 'location_type', 'String', r.location_type);
+  if (!LOCATION_TYPES.includes(r.location_type as LocationType)) throw enumInvalid(struct, 'location_type', r.location_type);
   out.location_type = r.location_type as LocationType;
-  if (typeof r.location !== 'string' || r.location.trim() === '') throw fieldInvalid(struct, 'location', 'a non-empty string');
+  if (typeof r.location !== 'string') throw fieldInvalid(struct, 'location', 'String', r.location);
+  if (r.location.trim() === '')
+    throw new VapiError('invalid_argument', [
+      msg('vapi.data.structure.field.invalid', `Invalid field 'location' in structure '${struct}'`, ['location', struct]),
+      msg(`${M}.location.empty`, 'The location must not be empty'),
+    ]);
   out.location = r.location.trim();
   for (const f of ['backup_password', 'location_user', 'location_password', 'sso_admin_user_name', 'sso_admin_user_password'] as const) {
     const v = r[f];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string') throw fieldInvalid(struct, f, 'a string');
+    if (typeof v !== 'string') throw fieldInvalid(struct, f, f.endsWith('password') ? 'Secret' : 'String', v);
     out[f] = v;
   }
   if (kind === 'job' && r.ignore_warnings !== undefined && r.ignore_warnings !== null) {
     let v = r.ignore_warnings;
     if (opts.xml && typeof v === 'string' && /^(true|false)$/.test(v.trim())) v = v.trim() === 'true';
-    if (typeof v !== 'boolean') throw fieldInvalid(struct, 'ignore_warnings', 'true or false');
+    if (typeof v !== 'boolean') throw fieldInvalid(struct, 'ignore_warnings', 'Boolean', v);
     out.ignore_warnings = v;
   }
   if (r.parts !== undefined && r.parts !== null) {
-    if (!Array.isArray(r.parts) || !r.parts.every((p) => typeof p === 'string')) throw fieldInvalid(struct, 'parts', 'a list of strings');
+    if (!Array.isArray(r.parts)) throw fieldInvalid(struct, 'parts', 'List', r.parts);
+    const bad = r.parts.find((p) => typeof p !== 'string');
+    if (bad !== undefined) throw fieldInvalid(struct, 'parts', 'String', bad);
     out.parts = r.parts as string[];
   }
   if (opts.operationInput) checkUnexpected(opts.operationInput, ['piece'], 'operation-input');
