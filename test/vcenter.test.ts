@@ -495,6 +495,30 @@ describe('vcenter job lifecycle', () => {
   });
 });
 
+describe('vcenter location types', () => {
+  it('every location_type restores from its own scheme and is refused with another', async () => {
+    await start();
+    const sid = await login();
+    const types = ['FTP', 'HTTP', 'FTPS', 'HTTPS', 'SCP', 'SFTP', 'NFS', 'SMB'];
+    const loc = (t: string) => `${t.toLowerCase()}://files.example.com/backups/all-types`;
+    const f = await app.inject({
+      method: 'POST', url: '/_sim/fixtures',
+      payload: { vcenter: { backups: [{ id: 'all-types', locations: types.map((t) => ({ location_type: t, location: loc(t) })), location_user: null, location_password: null, backup_password: null, size_bytes: 1_000_000 }] } },
+    });
+    expect(f.statusCode).toBe(200);
+    for (const t of types) {
+      const v = await app.inject({ method: 'POST', url: '/api/appliance/recovery/restore?action=validate', headers: H(sid), payload: { location_type: t, location: loc(t) } });
+      expect(v.statusCode, t).toBe(200);
+      const other = types[(types.indexOf(t) + 1) % types.length]!;
+      const m = await app.inject({ method: 'POST', url: '/api/appliance/recovery/restore?action=validate', headers: H(sid), payload: { location_type: other, location: loc(t) } });
+      expect(m.statusCode, `${other} with ${loc(t)}`).toBe(400);
+      expect(m.json().error_type).toBe('INVALID_ARGUMENT');
+    }
+    expect((await apiCreate(sid, { location_type: 'FTP', location: loc('FTP') })).statusCode).toBe(201);
+    expect((await runToEnd(sid)).state).toBe('SUCCEEDED');
+  });
+});
+
 describe('vcenter errors and representations (JSON)', () => {
   it('406, 415, 413, malformed JSON, unknown paths and actions, all in the vAPI dialect', async () => {
     await start({ bodyLimit: 1024 });
@@ -590,6 +614,13 @@ describe('vcenter errors and representations (JSON)', () => {
     const sid = await login();
     const none = await app.inject({ method: 'PUT', url: '/_sim/vcenter/job/state', payload: { state: 'FAILED' } });
     expect(none.statusCode).toBe(404);
+    await apiCreate(sid, good());
+    await advance(10);
+    const failed = await app.inject({ method: 'PUT', url: '/_sim/vcenter/job/state', payload: { state: 'FAILED', message: 'Disk /storage/db is full' } });
+    expect(failed.statusCode).toBe(200);
+    const fs1 = await apiGet(sid);
+    expect(fs1.state).toBe('FAILED');
+    expect(fs1.messages.at(-1)).toEqual({ id: 'com.vmware.appliance.recovery.restore.job.failed', default_message: 'Disk /storage/db is full', args: ['Disk /storage/db is full'] });
     await apiCreate(sid, good());
     const f = await app.inject({ method: 'PUT', url: '/_sim/vcenter/job/state', payload: { state: 'SUCCEEDED' } });
     expect(f.statusCode).toBe(200);
