@@ -40,13 +40,12 @@ const apiCreate = (sid: string, body: unknown) =>
 const apiGet = async (sid: string) => (await app.inject({ method: 'GET', url: '/api/appliance/recovery/restore/job', headers: H(sid) })).json();
 const restGet = async (sid: string) => (await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json();
 
-const UNAUTH_REST = {
-  type: 'com.vmware.vapi.std.errors.unauthenticated',
-  value: {
-    messages: [{ args: [], default_message: 'Authentication required.', id: 'com.vmware.vapi.endpoint.method.authentication.required' }],
-    error_type: 'UNAUTHENTICATED',
-  },
-};
+/** A /rest error body with one message. */
+const restError = (type: string, id: string, text: string, args: string[] = []) => ({
+  type: `com.vmware.vapi.std.errors.${type}`,
+  value: { messages: [{ args, default_message: text, id }], error_type: type.toUpperCase() },
+});
+const UNAUTH_REST = restError('unauthenticated', 'com.vmware.vapi.endpoint.method.authentication.required', 'Authentication required.');
 const UNAUTH_API = { error_type: 'UNAUTHENTICATED', messages: UNAUTH_REST.value.messages };
 
 /** Runs a job to its end and returns the final status. */
@@ -266,13 +265,9 @@ describe('vcenter job lifecycle', () => {
 
     const again = await restCreate(sid, good());
     expect(again.statusCode).toBe(400);
-    expect(again.json()).toEqual({
-      type: 'com.vmware.vapi.std.errors.not_allowed_in_current_state',
-      value: {
-        messages: [{ args: [], default_message: 'Restore is allowed only after deployment and before firstboot', id: 'com.vmware.appliance.recovery.restore.job.not_allowed_in_current_state' }],
-        error_type: 'NOT_ALLOWED_IN_CURRENT_STATE',
-      },
-    });
+    expect(again.json()).toEqual(
+      restError('not_allowed_in_current_state', 'com.vmware.appliance.recovery.restore.job.not_allowed_in_current_state', 'Restore is allowed only after deployment and before firstboot'),
+    );
     const apiAgain = await apiCreate(sid, good());
     expect(apiAgain.statusCode).toBe(400);
     expect(apiAgain.json().error_type).toBe('NOT_ALLOWED_IN_CURRENT_STATE');
@@ -303,13 +298,7 @@ describe('vcenter job lifecycle', () => {
     expect((await restCreate(sid, good())).statusCode).toBe(200);
     const r = await restCreate(sid, good());
     expect(r.statusCode).toBe(400);
-    expect(r.json()).toEqual({
-      type: 'com.vmware.vapi.std.errors.feature_in_use',
-      value: {
-        messages: [{ args: [], default_message: 'A backup or restore is already in progress', id: 'com.vmware.appliance.recovery.restore.job.feature_in_use' }],
-        error_type: 'FEATURE_IN_USE',
-      },
-    });
+    expect(r.json()).toEqual(restError('feature_in_use', 'com.vmware.appliance.recovery.restore.job.feature_in_use', 'A backup or restore is already in progress'));
     const a = await apiCreate(sid, good());
     expect(a.statusCode).toBe(400);
     expect(a.json().error_type).toBe('FEATURE_IN_USE');
@@ -542,10 +531,7 @@ describe('vcenter errors and representations (JSON)', () => {
 
     const big = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: H(sid), payload: { piece: good({ location: 'x'.repeat(5000) }) } });
     expect(big.statusCode).toBe(413);
-    expect(big.json()).toEqual({
-      type: 'com.vmware.vapi.std.errors.invalid_request',
-      value: { messages: [{ args: ['1024'], default_message: 'The request body is larger than 1024 bytes', id: 'com.vmware.vapi.rest.requestEntityTooLarge' }], error_type: 'INVALID_REQUEST' },
-    });
+    expect(big.json()).toEqual(restError('invalid_request', 'com.vmware.vapi.rest.requestEntityTooLarge', 'The request body is larger than 1024 bytes', ['1024']));
 
     const bad = await app.inject({ method: 'POST', url: '/api/appliance/recovery/restore/job', headers: { ...H(sid), 'content-type': 'application/json' }, payload: '{"location_type":' });
     expect(bad.statusCode).toBe(400);
@@ -579,10 +565,7 @@ describe('vcenter errors and representations (JSON)', () => {
     expect(rule.statusCode).toBeLessThan(300);
     const r = await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) });
     expect(r.statusCode).toBe(503);
-    expect(r.json()).toEqual({
-      type: 'com.vmware.vapi.std.errors.service_unavailable',
-      value: { messages: [{ args: [], default_message: 'vpxd is restarting', id: 'com.vmware.vapi.std.errors.service_unavailable' }], error_type: 'SERVICE_UNAVAILABLE' },
-    });
+    expect(r.json()).toEqual(restError('service_unavailable', 'com.vmware.vapi.std.errors.service_unavailable', 'vpxd is restarting'));
     const a = await app.inject({ method: 'GET', url: '/api/appliance/recovery/restore/job', headers: H(sid) });
     expect(a.statusCode).toBe(503);
     expect(a.json().error_type).toBe('SERVICE_UNAVAILABLE');

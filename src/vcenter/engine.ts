@@ -397,7 +397,7 @@ export class VcenterEngine {
     return this.view(now);
   }
 
-  create(req: RestoreRequest, effects: CreateEffects, user: string): RestoreJobStatus {
+  create(req: RestoreRequest, effects: CreateEffects): RestoreJobStatus {
     const now = this.sim.now();
     return this.sim.store.tx(() => {
       this.settle(now);
@@ -407,7 +407,7 @@ export class VcenterEngine {
       if (row?.state === 'INPROGRESS')
         throw vapiError('feature_in_use', `${M}.job.feature_in_use`, 'A backup or restore is already in progress');
       this.checkScheme(req);
-      const { plan, phaseMessages } = this.plan(req, effects, user);
+      const { plan, phaseMessages } = this.plan(req, effects);
       this.db
         .prepare(
           `INSERT INTO vcenter_job (id, state, progress, plan, phase_messages, parts, request, started_at, finished_at)
@@ -423,8 +423,7 @@ export class VcenterEngine {
   }
 
   /** The job's plan: the five phases, cut short at the phase where this request and backup fail. */
-  private plan(req: RestoreRequest, effects: CreateEffects, user: string): { plan: Plan; phaseMessages: LocalizableMessage[] } {
-    void user;
+  private plan(req: RestoreRequest, effects: CreateEffects): { plan: Plan; phaseMessages: LocalizableMessage[] } {
     const a = this.access(req);
     const backup = a.ok ? a.backup : undefined;
     const size = backup?.size_bytes ?? 0;

@@ -138,8 +138,8 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
             user();
             return ok(metadata(engine.validate(readRestoreRequest(input.piece, 'validate'))));
           case `${R}.job.create`: {
-            const u = user();
-            return ok(jobStatus(engine.create(readRestoreRequest(input.piece, 'job'), req.simEffects ?? {}, u)));
+            user();
+            return ok(jobStatus(engine.create(readRestoreRequest(input.piece, 'job'), req.simEffects ?? {})));
           }
           case `${R}.job.get`:
             user();

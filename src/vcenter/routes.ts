@@ -155,17 +155,18 @@ const actionStrategy = {
 };
 
 export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPluginAsync {
+  /** The live session named by the `vmware-api-session-id` header or cookie (recorded on the request). */
+  const liveSession = (req: FastifyRequest): SessionInfo | undefined => {
+    const sid = header(req, SESSION_HEADER)?.trim() || cookieSession(header(req, 'cookie'));
+    const s = sid ? engine.session(sid) : undefined;
+    if (s) Object.assign(ctx(req), { user: s.user, sessionId: s.id, session: s });
+    return s;
+  };
+
+  /** A session, or Basic credentials on the call itself. */
   const authenticate = async (req: FastifyRequest) => {
     const c = ctx(req);
-    const sid = header(req, SESSION_HEADER)?.trim() || cookieSession(header(req, 'cookie'));
-    if (sid) {
-      const s = engine.session(sid);
-      if (s) {
-        c.user = s.user;
-        c.sessionId = s.id;
-        return;
-      }
-    }
+    if (liveSession(req)) return;
     const basic = parseBasic(header(req, 'authorization'));
     const user = basic && engine.checkPassword(basic.username, basic.password);
     if (user) {
@@ -176,12 +177,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
   };
 
   const requireSession = async (req: FastifyRequest) => {
-    const sid = header(req, SESSION_HEADER)?.trim() || cookieSession(header(req, 'cookie'));
-    const s = sid ? engine.session(sid) : undefined;
-    if (!s) throw unauthenticated();
-    ctx(req).user = s.user;
-    ctx(req).sessionId = s.id;
-    ctx(req).session = s;
+    if (!liveSession(req)) throw unauthenticated();
   };
 
   const basicLogin = (req: FastifyRequest): string => {
@@ -294,7 +290,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
           return send(reply, req, 200, { value: meta }, { root: 'Validate-Result', ns: NS_RESTORE });
         };
         const create = async (req: FastifyRequest, reply: FastifyReply) => {
-          const status = engine.create(restoreRequest(req, 'rest', 'job'), req.simEffects ?? {}, ctx(req).user!);
+          const status = engine.create(restoreRequest(req, 'rest', 'job'), req.simEffects ?? {});
           return send(reply, req, 200, { value: status }, { root: 'Create-Result', ns: NS_JOB });
         };
         const get = async (req: FastifyRequest, reply: FastifyReply) =>
@@ -353,7 +349,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
         );
         f.post('/appliance/recovery/restore/job', opts('job.create', 'Initiate restore', { gen: 'api' }), async (req, reply) => {
           if (query(req).action !== undefined) return noOp(req);
-          return send(reply, req, 201, engine.create(restoreRequest(req, 'api', 'job'), req.simEffects ?? {}, ctx(req).user!));
+          return send(reply, req, 201, engine.create(restoreRequest(req, 'api', 'job'), req.simEffects ?? {}));
         });
         f.get('/appliance/recovery/restore/job', opts('job.get', 'See restore job progress/result', { gen: 'api' }), async (req, reply) => send(reply, req, 200, engine.get()));
 
