@@ -3,7 +3,9 @@
 // documents the app serves, then plays the scenario in scripts/scenario.ts against the same app and records each
 // response as an example of its operation: every example in the documents is a real response of the emulator.
 // `npm run openapi -- --check` writes nothing and exits 1 when a checked-in file differs.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
@@ -25,6 +27,41 @@ interface Recorded {
   statusCode: number;
   contentType: string;
   payload: string;
+}
+
+/**
+ * Makes node:crypto's randomUUID and randomBytes deterministic (a seeded PRNG) while recording, so restore ids and
+ * session ids, and with them the documents, are the same on every run. The emulator's code is unchanged: it calls
+ * the same functions (ESM bindings of builtins follow syncBuiltinESMExports). Returns the undo function.
+ */
+function seedRandomness(seed: number): () => void {
+  const original = { randomUUID: crypto.randomUUID, randomBytes: crypto.randomBytes };
+  let state = seed >>> 0;
+  const byte = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) & 0xff;
+  };
+  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, byte));
+  (crypto as { randomBytes: unknown }).randomBytes = (n: number, cb?: (err: Error | null, buf: Buffer) => void) => {
+    const b = bytes(n);
+    if (cb) return void cb(null, b);
+    return b;
+  };
+  (crypto as { randomUUID: unknown }).randomUUID = () => {
+    const b = bytes(16);
+    b[6] = (b[6]! & 0x0f) | 0x40;
+    b[8] = (b[8]! & 0x3f) | 0x80;
+    const h = b.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  };
+  syncBuiltinESMExports();
+  return () => {
+    Object.assign(crypto, original);
+    syncBuiltinESMExports();
+  };
 }
 
 /** Builds the app exactly as buildApp does, plus a hook that records each response. */
@@ -60,7 +97,13 @@ function parseBody(contentType: string, text: string): unknown {
   return text;
 }
 
-/** Puts a recorded response (and its request body) into the document that holds its operation. */
+const PLACEHOLDER = JSON.stringify({ '200': { description: 'Default Response' } });
+
+/**
+ * Puts a recorded response (and its request body) into the document that holds its operation. A route that declares
+ * no response schema gets the statuses it was seen answering (its placeholder "200 Default Response" is dropped); a
+ * declared status without content gets the recorded media type with the example only.
+ */
 function attach(docs: Record<DocumentName, Json>, step: Step & { example: string }, rec: Recorded, problems: string[]): void {
   const p = formatParamUrl(rec.route);
   const method = rec.method.toLowerCase();
@@ -68,26 +111,45 @@ function attach(docs: Record<DocumentName, Json>, step: Step & { example: string
   const label = `${step.method} ${step.url} (example "${step.example}")`;
   if (!doc) return void problems.push(`${label}: no documented operation ${method.toUpperCase()} ${p}`);
   const op = doc.paths[p][method];
-  const response = op.responses?.[String(rec.statusCode)] ?? op.responses?.[`${String(rec.statusCode)[0]}XX`] ?? op.responses?.default;
-  if (!response) return void problems.push(`${label}: ${method.toUpperCase()} ${p} documents no ${rec.statusCode} response`);
-  if (rec.statusCode === 204 || rec.payload === '') return;
-  const media = response.content?.[rec.contentType];
-  if (!media) return void problems.push(`${label}: ${method.toUpperCase()} ${p} ${rec.statusCode} documents no ${rec.contentType} content`);
+  if (JSON.stringify(op.responses) === PLACEHOLDER) {
+    op.responses = {};
+    op['x-restoresim-recorded-responses'] = true;
+  }
+  const status = String(rec.statusCode);
+  let response = op.responses[status] ?? op.responses[`${status[0]}XX`] ?? op.responses.default;
+  if (!response) {
+    if (!op['x-restoresim-recorded-responses']) {
+      return void problems.push(`${label}: ${method.toUpperCase()} ${p} documents no ${status} response`);
+    }
+    response = op.responses[status] = { description: `Recorded response ${status}` };
+    op.responses = Object.fromEntries(Object.entries(op.responses as Json).sort(([a], [b]) => a.localeCompare(b)));
+  }
+  if (rec.payload === '') return;
+  response.content ??= {};
+  const media = (response.content[rec.contentType || 'application/octet-stream'] ??= {});
   media.examples ??= {};
   if (media.examples[step.example]) return void problems.push(`${label}: example name used twice for this response`);
-  media.examples[step.example] = { summary: step.summary ?? step.example, value: parseBody(rec.contentType, rec.payload) };
+  const value = parseBody(rec.contentType, rec.payload);
+  let summary = step.example;
+  try {
+    summary = typeof step.summary === 'function' ? step.summary(value) : (step.summary ?? step.example);
+  } catch (err) {
+    problems.push(`${label}: summary: ${(err as Error).message}`);
+  }
+  media.examples[step.example] = { summary, value };
   if (step.body !== undefined && rec.statusCode < 400) {
-    const req = op.requestBody?.content?.['application/json'];
-    if (req && !req.examples?.[step.example]) {
-      req.examples ??= {};
-      req.examples[step.example] = { summary: step.summary ?? step.example, value: step.body };
-    }
+    const req = (op.requestBody ??= { content: {} });
+    req.content ??= {};
+    const json = (req.content['application/json'] ??= {});
+    json.examples ??= {};
+    if (!json.examples[step.example]) json.examples[step.example] = { summary, value: step.body };
   }
 }
 
 /** Generates the three documents as the exact text `npm run openapi` writes. */
 export async function generateOpenapi(): Promise<{ files: Record<DocumentName, string>; problems: string[] }> {
   const records: Recorded[] = [];
+  const unseed = seedRandomness(SCENARIO_CONFIG.seed ?? 42);
   const app = await recordingApp(records);
   try {
     const docs = {} as Record<DocumentName, Json>;
@@ -129,6 +191,7 @@ export async function generateOpenapi(): Promise<{ files: Record<DocumentName, s
     return { files, problems };
   } finally {
     await app.close();
+    unseed();
   }
 }
 
