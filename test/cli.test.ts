@@ -1,9 +1,10 @@
 // The CLI as a user runs it: a real process (tsx src/server.ts), the URL line, pino JSON logs on stdout, graceful
 // shutdown on SIGTERM/SIGINT, exit status 2 with one line per configuration mistake, --help and --version.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SETTINGS } from '../src/config.js';
+import { markdownTable, SETTINGS } from '../src/config.js';
 import { VERSION } from '../src/version.js';
 import { cleanEnv, ROOT, startProcess, within, type Running } from './cli-helpers.js';
 
@@ -112,4 +113,52 @@ describe('restoresim CLI', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${VERSION}\n`);
   });
+});
+
+describe('README', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const block = (marker: string) => {
+    const m = new RegExp(`<!-- ${marker}[^>]*-->\\n\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- /${marker} -->`).exec(readme);
+    if (!m) throw new Error(`README has no ${marker} block`);
+    return m[1]!;
+  };
+
+  it('starts with the two commands', () => {
+    const lines = readme.split('\n');
+    expect(lines[0]).toBe('# restoresim');
+    expect(lines.slice(2, 6)).toEqual([
+      '```sh',
+      expect.stringMatching(/^npm install && npm start +# /),
+      expect.stringMatching(/^npm test +# /),
+      '```',
+    ]);
+  });
+
+  it('holds exactly the configuration table the code generates', () => {
+    const m = /<!-- config-table[^>]*-->\n([\s\S]*?)\n<!-- \/config-table -->/.exec(readme);
+    expect(m?.[1], 'README configuration table: paste markdownTable() of src/config.ts').toBe(markdownTable());
+  });
+
+  it('shows the vitest example of docs/control-plane.md, unchanged', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/control-plane.md'), 'utf8');
+    const m = /### A complete vitest example\n\n```ts\n([\s\S]*?)\n```/.exec(doc);
+    expect(m, 'docs/control-plane.md has its vitest example').toBeTruthy();
+    expect(block('readme-vitest')).toBe(m![1]);
+  });
+
+  const tools = ['curl', 'jq'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+  it.skipIf(tools.length > 0)('its curl session works against a real emulator (needs curl and jq)', async () => {
+    const r = await startProcess([...CLI, '--port', '0', '--db', ':memory:', '--speed', '25', '--log-level', 'warn']);
+    running.push(r);
+    const script = block('readme-session').replaceAll('http://127.0.0.1:8780', r.url).replaceAll('sleep 5', 'sleep 0.3');
+    const out = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(out.status, out.stderr).toBe(0);
+    const lines = out.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^\{"status":"reset"/);
+    expect(lines).toContain('available 100% Restore from snapshot is complete');
+    expect(lines).toContain('{"state":"INPROGRESS","progress":0}');
+    expect(lines.at(-1)).toMatch(/^SUCCEEDED 100% /);
+    r.child.kill('SIGTERM');
+    expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
+  }, 60_000);
 });
