@@ -72,6 +72,7 @@ export const SCENARIO: Step[] = [
   { method: 'GET', url: `/v1/${P}/restores/{{restore}}`, headers: T, advance: 20, status: 200, example: 'after 20 s', summary: (b) => `20 s later: ${b.restore.status}, ${b.restore.progress_percent} %` },
   { method: 'GET', url: `/v1/${P}/restores/{{restore}}`, headers: T, advance: 40, status: 200, example: 'after 60 s', summary: (b) => `60 s later: ${b.restore.status}` },
   { method: 'GET', url: `/v1/${P}/restores`, headers: T, status: 200, example: 'demo', summary: 'Restores of project demo' },
+  { method: 'GET', url: `/v1/${P}/restores?limit=1`, headers: { ...T, Accept: 'application/xml' }, status: 200, example: 'xml', summary: 'The same as XML (Accept: application/xml), one per page' },
   { method: 'GET', url: `/v1/${P}/restores/detail?limit=2`, headers: T, status: 200, example: 'first page', summary: 'Detail list, first page of 2 (with restores_links)' },
   { method: 'GET', url: `/v1/${P}/workloads/${W}/snapshots/${S}/restores`, headers: T, status: 200, example: 'of a snapshot', summary: 'Restores of one snapshot' },
   { method: 'GET', url: `/v1/${P}/workloads/${W}/snapshots/${S}/restores/detail`, headers: T, status: 200, example: 'of a snapshot', summary: 'Detail list of one snapshot' },
@@ -120,6 +121,7 @@ export const SCENARIO: Step[] = [
     example: 'in use', summary: 'One job at a time',
   },
   { method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: REST, advance: 60, status: 200, example: 'after 80 s', summary: (b) => `80 s later: ${b.value.state}` },
+  { method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: { ...REST, Accept: 'application/xml' }, status: 200, example: 'xml', summary: 'The same as XML (Accept: application/xml)' },
   {
     method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: REST, body: { piece }, status: 400,
     example: 'configured', summary: 'After a successful restore the appliance is configured',
