@@ -8,11 +8,8 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify from 'fastify';
-import { formatParamUrl } from '@fastify/swagger';
 import { validateConfig } from '../src/config.js';
-import { app as appPlugin, fastifyOptions, API_FACTORIES } from '../src/app.js';
-import { Runtime } from '../src/runtime.js';
+import { buildApp } from '../src/app.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../src/plugins/docs.js';
 import { SCENARIO, SCENARIO_CONFIG, SCENARIO_START, type Step } from './scenario.js';
 
@@ -23,7 +20,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 interface Recorded {
   method: string;
-  route: string;
+  url: string;
   statusCode: number;
   contentType: string;
   payload: string;
@@ -64,26 +61,19 @@ function seedRandomness(seed: number): () => void {
   };
 }
 
-/** Builds the app exactly as buildApp does, plus a hook that records each response. */
-async function recordingApp(records: Recorded[]) {
-  const config = validateConfig({ ...SCENARIO_CONFIG, port: 0, db: ':memory:', clock: 'virtual', logLevel: 'silent' });
-  const runtime = new Runtime(config, API_FACTORIES, { start: SCENARIO_START });
-  const fastify = Fastify(fastifyOptions(config, false));
-  fastify.addHook('onClose', async () => runtime.close());
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    records.push({
-      method: request.method,
-      route: request.routeOptions.url ?? '',
-      statusCode: reply.statusCode,
-      contentType: String(reply.getHeader('content-type') ?? '').split(';')[0]!.trim(),
-      payload: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '',
-    });
-    return payload;
-  });
-  runtime.init();
-  await fastify.register(appPlugin, { runtime });
-  await fastify.ready();
-  return fastify;
+/** The document path a request path hits: fewest parameters wins, as in Fastify's router (static before param). */
+function findPath(docs: Record<DocumentName, Json>, method: string, url: string): string | undefined {
+  const pathname = new URL(url, 'http://x').pathname.replace(/(.)\/$/, '$1');
+  let best: { path: string; params: number } | undefined;
+  for (const name of DOCUMENT_NAMES) {
+    for (const [path, item] of Object.entries((docs[name].paths ?? {}) as Record<string, Json>)) {
+      if (!item[method]) continue;
+      const params = (path.match(/\{[^}]+\}/g) ?? []).length;
+      const re = new RegExp(`^${path.split(/\{[^}]+\}/).map((x) => x.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+      if (re.test(pathname) && (!best || params < best.params)) best = { path, params };
+    }
+  }
+  return best?.path;
 }
 
 function parseBody(contentType: string, text: string): unknown {
@@ -105,12 +95,11 @@ const PLACEHOLDER = JSON.stringify({ '200': { description: 'Default Response' } 
  * declared status without content gets the recorded media type with the example only.
  */
 function attach(docs: Record<DocumentName, Json>, step: Step & { example: string }, rec: Recorded, problems: string[]): void {
-  const p = formatParamUrl(rec.route);
   const method = rec.method.toLowerCase();
-  const doc = DOCUMENT_NAMES.map((n) => docs[n]).find((d) => d.paths?.[p]?.[method]);
   const label = `${step.method} ${step.url} (example "${step.example}")`;
-  if (!doc) return void problems.push(`${label}: no documented operation ${method.toUpperCase()} ${p}`);
-  const op = doc.paths[p][method];
+  const p = findPath(docs, method, rec.url);
+  if (!p) return void problems.push(`${label}: no documented operation matches ${method.toUpperCase()} ${rec.url}`);
+  const op = DOCUMENT_NAMES.map((n) => docs[n].paths?.[p]?.[method]).find(Boolean);
   if (JSON.stringify(op.responses) === PLACEHOLDER) {
     op.responses = {};
     op['x-restoresim-recorded-responses'] = true;
@@ -148,9 +137,9 @@ function attach(docs: Record<DocumentName, Json>, step: Step & { example: string
 
 /** Generates the three documents as the exact text `npm run openapi` writes. */
 export async function generateOpenapi(): Promise<{ files: Record<DocumentName, string>; problems: string[] }> {
-  const records: Recorded[] = [];
   const unseed = seedRandomness(SCENARIO_CONFIG.seed ?? 42);
-  const app = await recordingApp(records);
+  const config = validateConfig({ ...SCENARIO_CONFIG, port: 0, db: ':memory:', clock: 'virtual', logLevel: 'silent' });
+  const app = await buildApp(config, { logger: false, start: SCENARIO_START });
   try {
     const docs = {} as Record<DocumentName, Json>;
     for (const name of DOCUMENT_NAMES) {
@@ -172,19 +161,25 @@ export async function generateOpenapi(): Promise<{ files: Record<DocumentName, s
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(step.headers ?? {})) headers[k] = fill(v);
       const body = step.body === undefined ? undefined : JSON.parse(fill(JSON.stringify(step.body)));
-      records.length = 0;
-      const res = await app.inject({ method: step.method, url: fill(step.url), headers, ...(body !== undefined ? { payload: body } : {}) });
-      const rec = records.at(-1);
+      const url = fill(step.url);
+      const res = await app.inject({ method: step.method, url, headers, ...(body !== undefined ? { payload: body } : {}) });
+      const rec: Recorded = {
+        method: step.method,
+        url,
+        statusCode: res.statusCode,
+        contentType: String(res.headers['content-type'] ?? '').split(';')[0]!.trim(),
+        payload: res.body,
+      };
       if (step.status !== undefined && res.statusCode !== step.status) {
         problems.push(`${step.method} ${step.url}: expected ${step.status}, got ${res.statusCode}: ${res.body.slice(0, 300)}`);
         continue;
       }
       for (const [name, from] of Object.entries(step.capture ?? {})) {
-        const v = from(res.statusCode === 204 ? undefined : parseBody(rec?.contentType ?? '', res.body), res.headers as Record<string, unknown>);
+        const v = from(res.statusCode === 204 ? undefined : parseBody(rec.contentType, res.body), res.headers as Record<string, unknown>);
         if (typeof v !== 'string') problems.push(`${step.method} ${step.url}: could not capture ${name}`);
         else vars[name] = v;
       }
-      if (step.example && rec) attach(docs, { ...step, example: step.example }, rec, problems);
+      if (step.example) attach(docs, { ...step, example: step.example }, rec, problems);
     }
     const files = {} as Record<DocumentName, string>;
     for (const name of DOCUMENT_NAMES) files[name] = JSON.stringify(docs[name], null, 2) + '\n';
