@@ -5,10 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The environment without any RESTORESIM_* variable of the developer's shell. */
+/**
+ * The environment without the developer's RESTORESIM_* variables, and without the npm_* variables of an enclosing
+ * `npm test` (they would steer the npm commands the ship tests run).
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESTORESIM_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESTORESIM_') && !k.startsWith('npm_')) env[k] = v;
   return { ...env, ...extra };
 }
 

@@ -5,11 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, within, type Running } from './cli-helpers.js';
+import { cleanEnv, ROOT, startProcess, within, type Running } from './cli-helpers.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SKIP = process.env.SKIP_SHIP_TESTS === '1';
 /** SHIP_FRESH_INSTALL=1: install the tarball into an empty folder (compiles better-sqlite3 a second time). */
 const FRESH = process.env.SHIP_FRESH_INSTALL === '1';
@@ -19,14 +17,8 @@ let work: string;
 let smoke: Promise<{ status: number | null; output: string }>;
 const running: Running[] = [];
 
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESTORESIM_') && !k.startsWith('npm_')) e[k] = v;
-  return e;
-}
-
 function sh(cmd: string, args: string[], cwd: string, timeout = 5 * MINUTES) {
-  const r = spawnSync(cmd, args, { cwd, env: env(), encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { cwd, env: cleanEnv(), encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -38,7 +30,7 @@ describe.skipIf(SKIP)('shipping', () => {
     smoke = new Promise((resolve) => {
       const child = spawn('bash', [path.join(ROOT, 'scripts/docker-smoke.sh'), '--workdir', path.join(work, 'smoke')], {
         cwd: ROOT,
-        env: env(),
+        env: cleanEnv(),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -57,7 +49,7 @@ describe.skipIf(SKIP)('shipping', () => {
   it('`npm start -- --port 0 --db :memory: --clock virtual` builds, starts healthy and stops on Ctrl-C', async () => {
     // detached: its own process group, so the signal reaches npm and the server as Ctrl-C in a terminal would.
     const r = await startProcess(['npm', 'start', '--', '--port', '0', '--db', ':memory:', '--clock', 'virtual'], {
-      env: env(),
+      env: cleanEnv(),
       timeoutMs: 3 * MINUTES,
       detached: true,
     });
@@ -127,7 +119,7 @@ describe.skipIf(SKIP)('shipping', () => {
     expect(fs.existsSync(path.join(consumer, 'node_modules/restoresim/dist/server.js'))).toBe(true);
     expect(fs.existsSync(path.join(consumer, 'node_modules/restoresim/src'))).toBe(false);
 
-    const r = await startProcess(['npx', '--no-install', 'restoresim', '--port', '0', '--db', ':memory:'], { cwd: consumer, env: env(), timeoutMs: MINUTES, detached: true });
+    const r = await startProcess(['npx', '--no-install', 'restoresim', '--port', '0', '--db', ':memory:'], { cwd: consumer, env: cleanEnv(), timeoutMs: MINUTES, detached: true });
     running.push(r);
     const health = await fetch(`${r.url}/_sim/health`);
     expect(health.status).toBe(200);
