@@ -55,6 +55,17 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, { runtime }) 
     );
   });
 
+  // Graceful shutdown: Node closes only the keep-alive connections that are idle when closing starts. A reply that
+  // finishes afterwards says `Connection: close`, so its client lets go and the server can finish closing.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   runtime.sim.on('transition', (e) => {
     fastify.log.info({ api: e.api, kind: e.kind, id: e.id, from: e.from, to: e.to, clock: new Date(e.at).toISOString() }, 'transition');
   });

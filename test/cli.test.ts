@@ -2,6 +2,7 @@
 // shutdown on SIGTERM/SIGINT, exit status 2 with one line per configuration mistake, --help and --version.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { markdownTable, SETTINGS } from '../src/config.js';
@@ -46,6 +47,46 @@ describe('restoresim CLI', () => {
     expect(requests[0]!.reqId).toEqual(expect.any(String));
     expect(json.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true);
     expect(r.stderr()).toBe('');
+  });
+
+  it('on SIGTERM lets an in-flight request finish, closes the database, and a restart resumes from it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restoresim-cli-'));
+    const db = path.join(dir, 'sim.db');
+    const P = 'c76b3355a164498aa95ddbc960adc238';
+    const T = { 'x-auth-token': 'demo-token', 'content-type': 'application/json' };
+    try {
+      const r = await startProcess([...CLI, '--port', '0', '--db', db, '--clock', 'virtual', '--log-level', 'silent']);
+      running.push(r);
+      const created = await fetch(`${r.url}/v1/${P}/snapshots/2e56d167-bad7-43c7-8ede-a613c3fe7844`, {
+        method: 'POST',
+        headers: T,
+        body: JSON.stringify({ restore: { name: 'survives', options: { type: 'openstack', restore_type: 'oneclick', oneclickrestore: true, openstack: {} } } }),
+      });
+      expect(created.status).toBe(202);
+      const id = ((await created.json()) as { restore: { id: string } }).restore.id;
+      const rule = await fetch(`${r.url}/_sim/rules`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ match: { operation: 'restores.get' }, effects: { latency: { kind: 'fixed', ms: 1500 } } }),
+      });
+      expect(rule.status).toBe(201);
+      const slow = fetch(`${r.url}/v1/${P}/restores/${id}`, { headers: T });
+      await new Promise((res) => setTimeout(res, 500));
+      r.child.kill('SIGTERM');
+      const answer = await slow;
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { restore: { name: string } }).restore.name).toBe('survives');
+      expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
+
+      const again = await startProcess([...CLI, '--port', '0', '--db', db, '--clock', 'virtual', '--log-level', 'silent']);
+      running.push(again);
+      const back = await fetch(`${again.url}/v1/${P}/restores/${id}`, { headers: T });
+      expect(back.status).toBe(200);
+      again.child.kill('SIGTERM');
+      expect(await within(5000, again.exited, 'exit after SIGTERM')).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 0 on SIGINT too', async () => {
