@@ -229,15 +229,11 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
       const snap = state.snapshot(snapshotId);
       if (!snap || (!ctx.admin && snap.project_id !== ctx.project)) throw precondition('notFound', `Snapshot ${snapshotId} could not be found.`);
     }
-    let rows = state.restores({ project: ctx.admin ? undefined : ctx.project, snapshot: snapshotId });
-    const marker = last(q.marker);
-    if (marker) {
-      const i = rows.findIndex((r) => r.id === marker);
-      if (i < 0) throw new TrilioFault(400, `marker [${marker}] not found`);
-      rows = rows.slice(i + 1);
-    }
+    const marker = last(q.marker) || undefined;
+    const rows = state.restorePage({ project: ctx.admin ? undefined : ctx.project, snapshot: snapshotId }, { marker, offset, limit });
+    if (!rows) throw new TrilioFault(400, `marker [${marker}] not found`);
     // As the vendor: page first, then drop test restores (a page can come out shorter than the limit).
-    const page = rows.slice(offset, offset + limit).filter((r) => r.restore_type !== 'test');
+    const page = rows.filter((r) => r.restore_type !== 'test');
     const vc = viewCtx(request);
     const body: Obj = { restores: page.map((r) => (detail ? restoreDetail(vc, r) : restoreSummary(vc, r))) };
     if (limRaw !== undefined && page.length === limit && page.length > 0) {

@@ -29,7 +29,30 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX trilio_restores_status ON trilio_restores (status, deleted);
       CREATE INDEX trilio_restores_snapshot ON trilio_restores (snapshot_id);`,
   },
+  {
+    // Per-request cost proportional to the active restores, not to all of them. `due_ms` is the earliest clock time
+    // at which an active restore's committed state can change (a phase boundary, the cancel's end); NULL for a stuck
+    // restore (no plan: only a forced move changes it). Partial indexes hold only the active rows, so settle and the
+    // derived workload/snapshot statuses never scan finished ones; the listing indexes let SQL page in view order.
+    version: 2,
+    up: `
+      ALTER TABLE trilio_restores ADD COLUMN due_ms INTEGER;
+      UPDATE trilio_restores SET due_ms = 0 WHERE deleted = 0 AND status NOT IN ('available','error','cancelled');
+      CREATE INDEX trilio_restores_active_due ON trilio_restores (due_ms)
+        WHERE deleted = 0 AND status NOT IN ('available','error','cancelled');
+      CREATE INDEX trilio_restores_active_snapshot ON trilio_restores (snapshot_id)
+        WHERE deleted = 0 AND status NOT IN ('available','error','cancelled');
+      CREATE INDEX trilio_restores_active_workload ON trilio_restores (workload_id)
+        WHERE deleted = 0 AND status NOT IN ('available','error','cancelled');
+      CREATE INDEX trilio_restores_seq ON trilio_restores (seq);
+      CREATE INDEX trilio_restores_order ON trilio_restores (created_ms, seq) WHERE deleted = 0;
+      CREATE INDEX trilio_restores_project_order ON trilio_restores (project_id, created_ms, seq) WHERE deleted = 0;
+      CREATE INDEX trilio_restores_snapshot_order ON trilio_restores (snapshot_id, created_ms, seq) WHERE deleted = 0;`,
+  },
 ];
+
+/** The SQL condition of an active (non-terminal, not deleted) restore, as the partial indexes spell it. */
+const ACTIVE = "deleted = 0 AND status NOT IN ('available','error','cancelled')";
 
 type EntityKind = 'config' | 'project' | 'token' | 'server' | 'volume' | 'network' | 'workload' | 'snapshot';
 
@@ -107,7 +130,8 @@ export class TrilioState {
   /** Whether a restore that has not finished exists (for the derived workload/snapshot statuses). */
   private activeOn(column: 'snapshot_id' | 'workload_id', id: string): boolean {
     return !!this.db
-      .prepare(`SELECT 1 FROM trilio_restores WHERE ${column} = ? AND deleted = 0 AND status NOT IN ('available','error','cancelled') LIMIT 1`)
+      // INDEXED BY: without statistics the planner would prefer the listing index and walk every restore of the snapshot.
+      .prepare(`SELECT 1 FROM trilio_restores INDEXED BY trilio_restores_active_${column === 'snapshot_id' ? 'snapshot' : 'workload'} WHERE ${column} = ? AND ${ACTIVE} LIMIT 1`)
       .get(id);
   }
   snapshotStatus(s: SnapshotFx): string {
@@ -124,24 +148,44 @@ export class TrilioState {
   }
   /** Visible restores, newest first (ties: latest inserted first). */
   restores(filter: { project?: string; snapshot?: string }): RestoreRow[] {
+    return this.restorePage(filter)!;
+  }
+  /**
+   * A page of the visible restores in list order (newest first; ties: latest inserted first): the rows after the
+   * `marker` restore (undefined when the marker is not in the filtered list), then `offset`, then at most `limit`.
+   * Paged in SQL, so a page costs its own rows, not the whole table.
+   */
+  restorePage(filter: { project?: string; snapshot?: string }, page: { marker?: string; offset?: number; limit?: number } = {}): RestoreRow[] | undefined {
     const where = ['deleted = 0'];
-    const args: string[] = [];
+    const args: (string | number)[] = [];
     if (filter.project !== undefined) (where.push('project_id = ?'), args.push(filter.project));
     if (filter.snapshot !== undefined) (where.push('snapshot_id = ?'), args.push(filter.snapshot));
+    if (page.marker !== undefined) {
+      const m = this.db
+        .prepare(`SELECT created_ms, seq FROM trilio_restores WHERE ${where.join(' AND ')} AND id = ?`)
+        .get(...args, page.marker) as { created_ms: number; seq: number } | undefined;
+      if (!m) return undefined;
+      where.push('(created_ms < ? OR (created_ms = ? AND seq < ?))');
+      args.push(m.created_ms, m.created_ms, m.seq);
+    }
     const rows = this.db
-      .prepare(`SELECT data FROM trilio_restores WHERE ${where.join(' AND ')} ORDER BY created_ms DESC, seq DESC`)
-      .all(...args) as { data: string }[];
+      .prepare(`SELECT data FROM trilio_restores WHERE ${where.join(' AND ')} ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`)
+      .all(...args, page.limit ?? -1, page.offset ?? 0) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as RestoreRow);
   }
-  saveRestore(r: RestoreRow): void {
+  /**
+   * Writes a restore. `due` is when settle must look at it next (see migration 2); by default its start, which is
+   * never later than its next change (settle then computes the exact time), and NULL without a plan (stuck).
+   */
+  saveRestore(r: RestoreRow, due: number | null = r.plan && r.started_at !== undefined ? r.started_at : null): void {
     const seq = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM trilio_restores').get() as { n: number }).n;
     this.db
-      .prepare(`INSERT INTO trilio_restores (id, seq, project_id, snapshot_id, workload_id, status, created_ms, deleted, data)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      .prepare(`INSERT INTO trilio_restores (id, seq, project_id, snapshot_id, workload_id, status, created_ms, deleted, data, due_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET project_id = excluded.project_id, snapshot_id = excluded.snapshot_id,
                   workload_id = excluded.workload_id, status = excluded.status, created_ms = excluded.created_ms,
-                  deleted = excluded.deleted, data = excluded.data`)
-      .run(r.id, seq, r.project_id, r.snapshot_id, r.workload_id, r.status, parseTs(r.created_at), r.deleted ? 1 : 0, JSON.stringify(r));
+                  deleted = excluded.deleted, data = excluded.data, due_ms = excluded.due_ms`)
+      .run(r.id, seq, r.project_id, r.snapshot_id, r.workload_id, r.status, parseTs(r.created_at), r.deleted ? 1 : 0, JSON.stringify(r), due);
   }
   restoreName(id: string): string | undefined {
     return this.restore(id)?.name;
@@ -281,16 +325,21 @@ export class TrilioState {
 
   /** Commits every restore transition due at `now`. */
   settle(now: number): void {
+    // Only active restores whose next possible change is due (partial index trilio_restores_active_due).
     const rows = this.db
-      .prepare("SELECT data FROM trilio_restores WHERE deleted = 0 AND status NOT IN ('available','error','cancelled')")
-      .all() as { data: string }[];
+      .prepare(`SELECT data FROM trilio_restores INDEXED BY trilio_restores_active_due WHERE ${ACTIVE} AND due_ms <= ?`)
+      .all(now) as { data: string }[];
     if (rows.length === 0) return;
     const events: { id: string; from: string; to: string; at: number }[] = [];
     this.sim.store.tx(() => {
       for (const { data } of rows) {
         const r = JSON.parse(data) as RestoreRow;
         const ev = this.evaluate(r, now);
-        if (!ev) continue; // a stuck restore (fixture without plan) waits for a forced move
+        if (!ev) {
+          // A stuck restore (fixture without plan) waits for a forced move.
+          this.db.prepare('UPDATE trilio_restores SET due_ms = NULL WHERE id = ?').run(r.id);
+          continue;
+        }
         const from = r.status;
         let changed = false;
         if (!r.picked_up && this.pickedUpAt(r, now)) {
@@ -304,7 +353,9 @@ export class TrilioState {
           r.status = ev.state;
           changed = true;
         }
-        if (changed) this.saveRestore(r);
+        const due = TERMINAL.has(r.status) ? null : nextChange(r, now);
+        if (changed) this.saveRestore(r, due);
+        else this.db.prepare('UPDATE trilio_restores SET due_ms = ? WHERE id = ?').run(due, r.id);
         if (from !== r.status) events.push({ id: r.id, from, to: r.status, at: ev.terminal ? ev.finishedAt! : now });
       }
     });
@@ -495,6 +546,30 @@ export class TrilioState {
     });
     return r;
   }
+}
+
+/**
+ * The earliest time after `now` at which a restore's evaluated state (status, pick-up) can differ from its state at
+ * `now`: the next phase boundary of its plan, the cancel request or the cancel's end. Between two such times the
+ * evaluation is constant (lifecycle.ts: `atPlan` changes only at phase ends). Extra boundaries only cost a look.
+ */
+export function nextChange(r: RestoreRow, now: number): number | null {
+  if (!r.plan || r.started_at === undefined) return null;
+  let next = Infinity;
+  let cum = 0;
+  for (const p of r.plan.phases) {
+    cum += p.seconds;
+    const t = r.started_at + Math.round(cum * 1000);
+    if (t > now) {
+      next = t;
+      break;
+    }
+  }
+  if (r.cancel) {
+    for (const t of [r.cancel.at, r.cancel.at + Math.round(r.cancel.seconds * 1000)]) if (t > now && t < next) next = t;
+  }
+  // Nothing ahead (the plan has ended; settle commits it now): look again at the next settle.
+  return next === Infinity ? now : next;
 }
 
 export type { CancelRequest };
