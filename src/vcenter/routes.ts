@@ -1,13 +1,14 @@
 // HTTP for the vCenter appliance restore API: the legacy `/rest` generation (bodies `{"piece": …}`, results
 // `{"value": …}`, JSON or 6.5-style XML) and the `/api` generation (bare bodies, JSON), each with its own parsers,
 // error handler and not-found handler so that every answer under those paths is in that generation's vAPI dialect.
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifySchema, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { InjectedFault } from '../sim/rules.js';
 import type { Config } from '../config.js';
 import { VapiError, apiErrorBody, msg, restErrorBody, typeOfStatus, unauthenticated, vapiError } from './errors.js';
 import { NS_ERRORS, NS_JOB, NS_RESTORE, NS_SESSION, parseXml, toXml } from './xml.js';
 import { readRestoreRequest, type SessionInfo, type VcenterEngine } from './engine.js';
 import { jsonRpcRoute } from './jsonrpc.js';
+import { ROUTES, SHARED_SCHEMAS, type RouteDoc } from './schemas.js';
 
 export type Generation = 'rest' | 'api';
 type Rep = 'json' | 'xml';
@@ -193,20 +194,36 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
     return typeof loc === 'string' ? loc : undefined;
   };
 
+  /**
+   * Route options: the fault-rule operation id, the action constraint, and the schema (schemas.ts `ROUTES`, by
+   * generation and `doc` key, default the operation id). An operation told apart from another on the same method
+   * and path by its action is documented under the path with its query (`…/job?action=cancel`), as VMware's own
+   * specs do, since one OpenAPI path holds one operation per method.
+   */
   const opts = (
     operation: string,
     summary: string,
-    extra: { auth?: 'any' | 'session' | 'none'; gen: Generation; action?: string },
-  ): RouteShorthandOptions => ({
-    config: { sim: { api: 'vcenter', operation, subject } },
-    ...(extra.action ? { constraints: { [ACTION]: extra.action } } : {}),
-    schema: {
-      tags: [TAG],
-      summary: `${summary} (${extra.gen === 'rest' ? 'legacy /rest' : '/api'})`,
-      security: extra.auth === 'none' ? [{ basicAuth: [] }] : [{ vmwareSession: [] }, { basicAuth: [] }],
-    },
-    onRequest: extra.auth === 'session' ? [requireSession] : extra.auth === 'none' ? [] : [authenticate],
-  });
+    extra: { auth?: 'any' | 'session' | 'none'; gen: Generation; action?: string; doc?: string; docQuery?: string },
+  ): RouteShorthandOptions => {
+    const doc = (ROUTES[extra.gen] as Record<string, RouteDoc>)[extra.doc ?? operation];
+    if (!doc) throw new Error(`vcenter: no schema for ${extra.gen} ${extra.doc ?? operation}`);
+    return {
+      config: {
+        sim: { api: 'vcenter', operation, subject },
+        ...(extra.docQuery ? { swaggerTransform: ({ schema, url }: { schema: FastifySchema; url: string }) => ({ schema, url: `${url}?${extra.docQuery}` }) } : {}),
+      },
+      ...(extra.action ? { constraints: { [ACTION]: extra.action } } : {}),
+      schema: {
+        tags: [TAG],
+        summary: `${summary} (${extra.gen === 'rest' ? 'legacy /rest' : '/api'})`,
+        security: extra.auth === 'none' ? [{ basicAuth: [] }] : [{ vmwareSession: [] }, { basicAuth: [] }],
+        ...(doc.querystring ? { querystring: doc.querystring } : {}),
+        ...(doc.body ? { body: doc.body } : {}),
+        response: doc.response,
+      },
+      onRequest: extra.auth === 'session' ? [requireSession] : extra.auth === 'none' ? [] : [authenticate],
+    };
+  };
 
   /** Reads the operation's RestoreRequest from a /rest body (`{"piece": …}` or `<ns0:{Op}-Input><piece>`) or an /api body. */
   const restoreRequest = (req: FastifyRequest, gen: Generation, kind: 'job' | 'validate') => {
@@ -224,6 +241,12 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
   };
 
   const common = (gen: Generation) => async (f: FastifyInstance) => {
+    // The route schemas (schemas.ts) document the API; they do not validate it. Fastify's validation would coerce
+    // values (`"true"` → true), refuse XML bodies and answer its own messages, where the vAPI answers are
+    // `readRestoreRequest`'s (missing field, type mismatch, unexpected_input, …, built on the same schemas). So
+    // every schema of these routes compiles to a pass-through: request bodies and query strings reach the handlers
+    // as parsed.
+    f.setValidatorCompiler(() => (data: unknown) => ({ value: data }));
     f.setErrorHandler(renderError(gen, config));
     f.setNotFoundHandler(async (req) => {
       throw vapiError('not_found', 'com.vmware.vapi.rest.httpNotFound', `No matching method available for the requested URL and HTTP method: ${req.method} ${req.url.split('?')[0]}`, [req.method, req.url.split('?')[0]]);
@@ -252,6 +275,8 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
     // Operations told apart by `?action=` (/api) or `?~action=` (/rest generic mapping) are separate routes, so each
     // has its own operation id for fault rules: a router constraint on the action query parameter.
     if (!fastify.hasConstraintStrategy(ACTION)) fastify.addConstraintStrategy(actionStrategy);
+    // The shared structures the route schemas `$ref` (one definition each; components of the OpenAPI document).
+    for (const schema of SHARED_SCHEMAS) fastify.addSchema(schema);
     // ---- legacy /rest ----
     await fastify.register(
       async (f) => {
@@ -268,7 +293,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
           }
         });
 
-        f.post('/com/vmware/cis/session', opts('session.get', 'Read the current session (?~action=get)', { auth: 'session', gen: 'rest', action: 'get' }), async (req, reply) => {
+        f.post('/com/vmware/cis/session', opts('session.get', 'Read the current session (?~action=get)', { auth: 'session', gen: 'rest', action: 'get', docQuery: '~action=get' }), async (req, reply) => {
           const s = ctx(req).session!;
           return send(reply, req, 200, { value: { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time } }, { root: 'Get-Result', ns: NS_SESSION });
         });
@@ -308,9 +333,9 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
         const noOp = (req: FastifyRequest, service: string) => {
           throw vapiError('operation_not_found', 'com.vmware.vapi.rest.operationNotFound', `Operation '${action(req) ?? ''}' not found in service '${service}'`, [action(req) ?? '', service]);
         };
-        f.post('/com/vmware/appliance/recovery/restore', opts('restore.validate', 'Get metadata before restore (generic mapping, ?~action=validate)', { gen: 'rest', action: 'validate' }), validate);
-        f.post('/com/vmware/appliance/recovery/restore/job', opts('job.cancel', 'Cancel the restore job (generic mapping, ?~action=cancel)', { gen: 'rest', action: 'cancel' }), cancel);
-        f.post('/com/vmware/appliance/recovery/restore/job', opts('job.create', 'Initiate restore (generic mapping)', { gen: 'rest' }), async (req, reply) => {
+        f.post('/com/vmware/appliance/recovery/restore', opts('restore.validate', 'Get metadata before restore (generic mapping, ?~action=validate)', { gen: 'rest', action: 'validate', doc: 'restore.validate.generic' }), validate);
+        f.post('/com/vmware/appliance/recovery/restore/job', opts('job.cancel', 'Cancel the restore job (generic mapping, ?~action=cancel)', { gen: 'rest', action: 'cancel', doc: 'job.cancel.generic', docQuery: '~action=cancel' }), cancel);
+        f.post('/com/vmware/appliance/recovery/restore/job', opts('job.create', 'Initiate restore (generic mapping)', { gen: 'rest', doc: 'job.create.generic' }), async (req, reply) => {
           const a = action(req);
           if (a !== undefined && a !== '') return noOp(req, 'com.vmware.appliance.recovery.restore.job');
           return create(req, reply);
@@ -344,7 +369,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
         f.post('/appliance/recovery/restore', opts('restore.validate', 'Get metadata before restore (?action=validate)', { gen: 'api', action: 'validate' }), async (req, reply) =>
           send(reply, req, 200, engine.validate(restoreRequest(req, 'api', 'validate'))),
         );
-        f.post('/appliance/recovery/restore/job', opts('job.cancel', 'Cancel the restore job (?action=cancel)', { gen: 'api', action: 'cancel' }), async (req, reply) =>
+        f.post('/appliance/recovery/restore/job', opts('job.cancel', 'Cancel the restore job (?action=cancel)', { gen: 'api', action: 'cancel', docQuery: 'action=cancel' }), async (req, reply) =>
           send(reply, req, 200, engine.cancel(ctx(req).user!)),
         );
         f.post('/appliance/recovery/restore/job', opts('job.create', 'Initiate restore', { gen: 'api' }), async (req, reply) => {
