@@ -9,10 +9,12 @@ import { isoZ } from '../sim/clock.js';
 import type { CreateEffects } from '../sim/rules.js';
 import type { ForceResult } from '../module.js';
 import { VapiError, msg, vapiError, type LocalizableMessage } from './errors.js';
+import { Value } from '@sinclair/typebox/value';
 import {
-  LOCATION_TYPES, PHASES, SCHEME_OF, mergeSections, normalizeSection, schemeOf,
+  PHASES, SCHEME_OF, mergeSections, normalizeSection, schemeOf,
   type Backup, type BackupLocation, type LocationType, type PhaseName, type VcenterSection,
 } from './model.js';
+import { JobRestoreRequest, LocationType as LocationTypeSchema, ValidateRestoreRequest, enumValues } from './schemas.js';
 
 const MIGRATIONS: Migration[] = [
   {
@@ -114,16 +116,23 @@ const fieldInvalid = (struct: string, field: string, expectedType: string, value
     msg('vapi.data.structure.field.invalid', `Invalid field '${field}' in structure '${struct}'`, [field, struct]),
     msg('vapi.data.validate.mismatch', `Type mismatch - expected an object of type '${expectedType}', but got '${typeName(value)}'`, [expectedType, typeName(value)]),
   ]);
-const enumInvalid = (struct: string, field: string, value: unknown) =>
-  new VapiError('invalid_argument', [
+const enumInvalid = (struct: string, field: string, value: unknown) => {
+  const values = enumValues(LocationTypeSchema).join(', ');
+  return new VapiError('invalid_argument', [
     msg('vapi.data.structure.field.invalid', `Invalid field '${field}' in structure '${struct}'`, [field, struct]),
-    msg(`${M}.location_type.invalid`, `Invalid value '${String(value)}' for location_type: expected one of ${LOCATION_TYPES.join(', ')}`, [String(value), LOCATION_TYPES.join(', ')]),
+    msg(`${M}.location_type.invalid`, `Invalid value '${String(value)}' for location_type: expected one of ${values}`, [String(value), values]),
   ]);
+};
 
-const FIELDS = {
-  job: ['location_type', 'location', 'backup_password', 'location_user', 'location_password', 'sso_admin_user_name', 'sso_admin_user_password', 'ignore_warnings', 'parts'],
-  validate: ['location_type', 'location', 'backup_password', 'location_user', 'location_password', 'sso_admin_user_name', 'sso_admin_user_password', 'parts'],
-} as const;
+// The structures' fields come from their schemas (schemas.ts): every declared field, the required ones, and the
+// optional string fields (a `password` format is a vAPI Secret, named so in type mismatch messages).
+const SCHEMA = { job: JobRestoreRequest, validate: ValidateRestoreRequest } as const;
+const FIELDS = { job: Object.keys(JobRestoreRequest.properties), validate: Object.keys(ValidateRestoreRequest.properties) } as const;
+const REQUIRED: Record<'job' | 'validate', readonly string[]> = { job: JobRestoreRequest.required ?? [], validate: ValidateRestoreRequest.required ?? [] };
+type StringField = 'backup_password' | 'location_user' | 'location_password' | 'sso_admin_user_name' | 'sso_admin_user_password';
+const STRING_FIELDS = Object.entries(ValidateRestoreRequest.properties as Record<string, { type?: unknown; format?: unknown }>)
+  .filter(([k, v]) => v.type === 'string' && !REQUIRED.validate.includes(k))
+  .map(([k, v]) => ({ name: k as StringField, vapiType: v.format === 'password' ? 'Secret' : 'String' }));
 
 /**
  * A set field the structure does not declare: `unexpected_input`, as VMware's vAPI server skeleton answers
@@ -153,11 +162,11 @@ export function readRestoreRequest(
     throw vapiError('invalid_argument', 'vapi.data.structure.invalid', `Expected structure '${struct}'`, [struct]);
   const r = raw as Record<string, unknown>;
   const out: Partial<RestoreRequest> = {};
-  for (const f of ['location_type', 'location'] as const) {
+  for (const f of REQUIRED[kind]) {
     if (r[f] === undefined || r[f] === null) throw fieldMissing(struct, f);
   }
   if (typeof r.location_type !== 'string') throw fieldInvalid(struct, 'location_type', 'String', r.location_type);
-  if (!LOCATION_TYPES.includes(r.location_type as LocationType)) throw enumInvalid(struct, 'location_type', r.location_type);
+  if (!Value.Check(LocationTypeSchema, r.location_type)) throw enumInvalid(struct, 'location_type', r.location_type);
   out.location_type = r.location_type as LocationType;
   if (typeof r.location !== 'string') throw fieldInvalid(struct, 'location', 'String', r.location);
   if (r.location.trim() === '')
@@ -166,13 +175,13 @@ export function readRestoreRequest(
       msg(`${M}.location.empty`, 'The location must not be empty'),
     ]);
   out.location = r.location.trim();
-  for (const f of ['backup_password', 'location_user', 'location_password', 'sso_admin_user_name', 'sso_admin_user_password'] as const) {
+  for (const { name: f, vapiType } of STRING_FIELDS) {
     const v = r[f];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string') throw fieldInvalid(struct, f, f.endsWith('password') ? 'Secret' : 'String', v);
+    if (typeof v !== 'string') throw fieldInvalid(struct, f, vapiType, v);
     out[f] = v;
   }
-  if (kind === 'job' && r.ignore_warnings !== undefined && r.ignore_warnings !== null) {
+  if ('ignore_warnings' in SCHEMA[kind].properties && r.ignore_warnings !== undefined && r.ignore_warnings !== null) {
     let v = r.ignore_warnings;
     if (opts.xml && typeof v === 'string' && /^(true|false)$/.test(v.trim())) v = v.trim() === 'true';
     if (typeof v !== 'boolean') throw fieldInvalid(struct, 'ignore_warnings', 'Boolean', v);
