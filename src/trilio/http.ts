@@ -2,11 +2,13 @@
 // the fault envelope for every error (ours, Fastify's and injected ones), JSON or XML.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { TSchema } from '@sinclair/typebox';
 import type { Config } from '../config.js';
 import type { Simulation } from '../sim/simulation.js';
 import { InjectedFault } from '../sim/rules.js';
 import { TERMINAL, type Obj, type RestoreKind, type SnapshotFx } from './model.js';
 import type { TrilioState } from './state.js';
+import * as S from './schemas.js';
 import {
   restoreDetail, restoreSummary, snapshotDetail, snapshotSummary, toXml, workloadDetail, workloadSummary, type ViewCtx,
 } from './views.js';
@@ -185,13 +187,39 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     'workloads.list': ['Workloads', 'List workloads (?all_workloads for admins)'],
     'workloads.get': ['Workloads', 'Show a workload (status locked while a restore of it runs)'],
   };
-  const route = (operation: string, subject?: (r: FastifyRequest) => string | undefined): RouteShorthandOptions => ({
+  type RouteSchema = { params: TSchema; querystring?: TSchema; body?: TSchema; response: Record<string, TSchema> };
+  const route = (operation: string, schema: RouteSchema, subject?: (r: FastifyRequest) => string | undefined): RouteShorthandOptions => ({
     config: { sim: { api: 'trilio', operation, subject } },
     schema: {
       tags: [`Trilio ${SUMMARIES[operation]![0]}`],
       summary: SUMMARIES[operation]![1],
       security: [{ keystoneToken: [] }],
+      ...schema,
     },
+  });
+
+  // The schemas (schemas.ts) describe; they do not validate. The handlers check requests in the vendor's order with
+  // the vendor's faults (legacy/modern create errors, `limit param must be an integer`, …), which Fastify's
+  // validation would pre-empt with other statuses and messages: every schema compiles to a pass-through validator.
+  // Answers are Buffers rendered by `send` (views' key order, Content-Type exactly application/json), which Fastify
+  // never serialises: response schemas compile to a plain JSON.stringify that is never called.
+  v1.setValidatorCompiler(() => (data: unknown) => ({ value: data }));
+  // The shared structures the route schemas `$ref` (components of the OpenAPI document).
+  for (const schema of S.SHARED_SCHEMAS) v1.addSchema(schema);
+  v1.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
+
+  const listSchema = (detail: boolean, params: TSchema, querystring: TSchema): RouteSchema => ({
+    params,
+    querystring,
+    response: S.responses({ 200: detail ? S.RestoreDetailList : S.RestoreSummaryList }),
+  });
+  const restoreSchema = (params: TSchema, ok: TSchema): RouteSchema => ({ params, response: S.responses({ 200: ok }) });
+  const deleteSchema = (params: TSchema): RouteSchema => ({ params, response: S.responses({ 200: S.Empty }, [413, 415]) });
+  const createSchema = (params: TSchema): RouteSchema => ({
+    params,
+    querystring: S.CreateQuery,
+    body: S.CreateBody,
+    response: S.responses({ 202: S.RestoreEnvelope }, [413, 415]),
   });
   const restoreSubject = (r: FastifyRequest) => {
     const id = (r.params as P).restore_id;
@@ -244,10 +272,10 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     return send(request, reply, 200, body);
   };
 
-  v1.get('/:project_id/restores', route('restores.list'), async (req, reply) => list(req, reply, false));
-  v1.get('/:project_id/restores/detail', route('restores.detail'), async (req, reply) => list(req, reply, true));
-  v1.get('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores', route('restores.list'), async (req, reply) => list(req, reply, false));
-  v1.get('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores/detail', route('restores.detail'), async (req, reply) => list(req, reply, true));
+  v1.get('/:project_id/restores', route('restores.list', listSchema(false, S.ProjectParams, S.RestoreListQuery)), async (req, reply) => list(req, reply, false));
+  v1.get('/:project_id/restores/detail', route('restores.detail', listSchema(true, S.ProjectParams, S.RestoreListQuery)), async (req, reply) => list(req, reply, true));
+  v1.get('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores', route('restores.list', listSchema(false, S.WorkloadSnapshotParams, S.SnapshotRestoreListQuery)), async (req, reply) => list(req, reply, false));
+  v1.get('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores/detail', route('restores.detail', listSchema(true, S.WorkloadSnapshotParams, S.SnapshotRestoreListQuery)), async (req, reply) => list(req, reply, true));
 
   // ---- show / delete / cancel -------------------------------------------------------------------------------
   const show = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -262,12 +290,12 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     state.softDelete(r, sim.now());
     return send(request, reply, 200, null);
   };
-  v1.get('/:project_id/restores/:restore_id', route('restores.get', restoreSubject), show);
-  v1.get('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores/:restore_id', route('restores.get', restoreSubject), show);
-  v1.delete('/:project_id/restores/:restore_id', route('restores.delete', restoreSubject), del);
-  v1.delete('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores/:restore_id', route('restores.delete', restoreSubject), del);
+  v1.get('/:project_id/restores/:restore_id', route('restores.get', restoreSchema(S.RestoreParams, S.RestoreShowEnvelope), restoreSubject), show);
+  v1.get('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores/:restore_id', route('restores.get', restoreSchema(S.WorkloadSnapshotRestoreParams, S.RestoreShowEnvelope), restoreSubject), show);
+  v1.delete('/:project_id/restores/:restore_id', route('restores.delete', deleteSchema(S.RestoreParams), restoreSubject), del);
+  v1.delete('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores/:restore_id', route('restores.delete', deleteSchema(S.WorkloadSnapshotRestoreParams), restoreSubject), del);
 
-  v1.get('/:project_id/restores/:restore_id/cancel', route('restores.cancel', restoreSubject), async (request, reply) => {
+  v1.get('/:project_id/restores/:restore_id/cancel', route('restores.cancel', restoreSchema(S.RestoreParams, S.Empty), restoreSubject), async (request, reply) => {
     const id = (request.params as P).restore_id!;
     const r = ownRestore(request, id);
     if (!r) throw precondition('notFound', `Restore ${id} could not be found.`);
@@ -348,13 +376,13 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     return { failure: null, names };
   };
 
-  v1.post('/:project_id/snapshots/:snapshot_id', route('restores.create', createSubject), create);
-  v1.post('/:project_id/workloads/:workload_id/snapshots/:snapshot_id', route('restores.create', createSubject), create);
-  v1.post('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores', route('restores.create', createSubject), create);
+  v1.post('/:project_id/snapshots/:snapshot_id', route('restores.create', createSchema(S.SnapshotParams), createSubject), create);
+  v1.post('/:project_id/workloads/:workload_id/snapshots/:snapshot_id', route('restores.create', createSchema(S.WorkloadSnapshotParams), createSubject), create);
+  v1.post('/:project_id/workloads/:workload_id/snapshots/:snapshot_id/restores', route('restores.create', createSchema(S.WorkloadSnapshotParams), createSubject), create);
 
   // ---- snapshot and workload reads ----------------------------------------------------------------------------
   const truthy = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes'].includes(v.toLowerCase());
-  v1.get('/:project_id/snapshots', route('snapshots.list'), async (request, reply) => {
+  v1.get('/:project_id/snapshots', route('snapshots.list', { params: S.ProjectParams, querystring: S.SnapshotListQuery, response: S.responses({ 200: S.SnapshotList }) }), async (request, reply) => {
     const ctx = ctxOf(request);
     const q = request.query as Record<string, unknown>;
     const all = ctx.admin && truthy(last(q.all));
@@ -375,17 +403,17 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     if (!s || s.project_id !== ctxOf(request).project) throw new TrilioFault(404, `Snapshot ${id} could not be found.`);
     return send(request, reply, 200, { snapshot: snapshotDetail(viewCtx(request), s) });
   };
-  v1.get('/:project_id/snapshots/:snapshot_id', route('snapshots.get'), getSnapshot);
-  v1.get('/:project_id/workloads/:workload_id/snapshots/:snapshot_id', route('snapshots.get'), getSnapshot);
+  v1.get('/:project_id/snapshots/:snapshot_id', route('snapshots.get', restoreSchema(S.SnapshotParams, S.SnapshotEnvelope)), getSnapshot);
+  v1.get('/:project_id/workloads/:workload_id/snapshots/:snapshot_id', route('snapshots.get', restoreSchema(S.WorkloadSnapshotParams, S.SnapshotEnvelope)), getSnapshot);
 
-  v1.get('/:project_id/workloads', route('workloads.list'), async (request, reply) => {
+  v1.get('/:project_id/workloads', route('workloads.list', { params: S.ProjectParams, querystring: S.WorkloadListQuery, response: S.responses({ 200: S.WorkloadList }) }), async (request, reply) => {
     const ctx = ctxOf(request);
     const all = ctx.admin && truthy(last((request.query as Record<string, unknown>).all_workloads));
     const vc = viewCtx(request);
     const wls = state.workloads(all ? undefined : ctx.project).sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
     return send(request, reply, 200, { workloads: wls.map((w) => workloadSummary(vc, w)) });
   });
-  v1.get('/:project_id/workloads/:workload_id', route('workloads.get'), async (request, reply) => {
+  v1.get('/:project_id/workloads/:workload_id', route('workloads.get', restoreSchema(S.WorkloadParams, S.WorkloadEnvelope)), async (request, reply) => {
     const id = (request.params as P).workload_id!;
     const w = state.workload(id);
     if (!w || w.project_id !== ctxOf(request).project) throw new TrilioFault(404, `Workload ${id} could not be found.`);
