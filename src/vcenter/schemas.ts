@@ -252,9 +252,18 @@ const XML_RULES =
   '<{field}-array><array-item>…</array-item></{field}-array>; booleans true/false. Results list a structure\'s ' +
   'non-list fields alphabetically, then its list fields alphabetically, indented by two spaces.';
 
-/** An XML document (a string) with its root element and namespace. */
-const xmlDoc = (root: string, ns: string, what: string) =>
-  Type.String({ description: `${what}: <ns0:${root} xmlns:ns0="${ns}">. ${XML_RULES}` });
+const xmlDocs = new Map<string, TSchema>();
+/** An XML document (a string) with its root element and namespace: one shared schema per root and namespace. */
+const xmlDoc = (root: string, ns: string, what: string): TSchema => {
+  const name = `xml.${ns.replace('http://vmware.com/', '').replace(/\//g, '.')}.${root}`;
+  let schema = xmlDocs.get(name);
+  if (!schema) {
+    schema = Type.String({ $id: id(name), title: name, description: `${what}: <ns0:${root} xmlns:ns0="${ns}">. ${XML_RULES}` });
+    xmlDocs.set(name, schema);
+    SHARED_SCHEMAS.push(schema);
+  }
+  return ref(schema);
+};
 
 const NS = {
   job: 'http://vmware.com/appliance/recovery/restore/job',
@@ -263,11 +272,15 @@ const NS = {
   errors: 'http://vmware.com/vapi/std/errors',
 };
 
-const XML_ERROR = Type.String({
+const XmlError = Type.String({
+  $id: id('xml.vapi.std.errors.Error'),
+  title: 'xml.vapi.std.errors.Error',
   description:
     'The /rest error as XML: <ns0:Error xmlns:ns0="http://vmware.com/vapi/std/errors"> with <type> and ' +
     '<value><error_type/><messages-array>…</messages-array></value>, the JSON error mirrored. ' + XML_RULES,
 });
+SHARED_SCHEMAS.push(XmlError);
+const XML_ERROR = ref(XmlError);
 
 // ---- responses -----------------------------------------------------------------------------------------------
 
