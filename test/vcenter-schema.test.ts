@@ -66,6 +66,8 @@ function routeOf(method: string, url: string): Route | undefined {
 
 const seen = new Set<string>();
 let checked = 0;
+/** The tests that drive requests and ran to their end (the coverage check needs all three). */
+let finished = 0;
 
 interface Call {
   method?: 'GET' | 'POST' | 'DELETE';
@@ -196,6 +198,7 @@ describe('vcenter answers match their declared schemas', () => {
 
     await call({ method: 'DELETE', url: '/rest/com/vmware/cis/session', headers: H, status: 200 });
     await call({ method: 'POST', url: '/rest/com/vmware/cis/session?~action=get', headers: H, status: 401 });
+    finished++;
   });
 
   it('/api: sessions, validate, create, get through a job, cancel OK/FAIL', async () => {
@@ -241,6 +244,7 @@ describe('vcenter answers match their declared schemas', () => {
 
     await call({ method: 'DELETE', url: '/api/session', headers: H, status: 204 });
     await call({ method: 'DELETE', url: '/api/session', headers: H, status: 401 });
+    finished++;
   });
 
   it('every error status, in both dialects', async () => {
@@ -272,10 +276,12 @@ describe('vcenter answers match their declared schemas', () => {
     await call({ url: '/api/appliance/recovery/restore/job', headers: { ...H, accept: 'application/xml' }, status: 406 });
     await call({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H, 'content-type': 'application/xml' }, payload: '<!DOCTYPE x><a/>', status: 400 });
     await call({ method: 'POST', url: '/rest/appliance/recovery/restore/validate', headers: { ...H, 'content-type': 'application/xml', accept: 'application/xml' }, payload: '<ns0:Create-Input/>', status: 400 });
+    finished++;
   });
 
-  it('covered every status each generation answers', () => {
-    // The three tests above ran in order: they answered every declared status of both generations.
+  it('covered every status each generation answers', (ctx) => {
+    // The three tests above, together, answered every declared status of both generations.
+    if (finished < 3) ctx.skip();
     const want = ['200', '400', '401', '403', '404', '406', '409', '413', '415', '429', '500', '502', '503', '504'];
     for (const gen of ['rest', 'api']) for (const s of want) expect(seen.has(`${gen} ${s}`), `${gen} ${s} seen`).toBe(true);
     expect(seen.has('api 201') && seen.has('api 204')).toBe(true);
