@@ -96,7 +96,7 @@ export const MetadataRow = shared(Strict(
 
 /** The fields that open every restore view (detail, show, create). */
 const restoreHead = {
-  id: Type.String({ format: 'uuid' }),
+  id: Type.String(),
   created_at: Timestamp(),
   updated_at: Timestamp('Always the same as created_at (the vendor view copies it)'),
   finished_at: Nullable(Timestamp(), 'Set when the restore ends'),
@@ -129,7 +129,7 @@ export const RestoreDetail = shared(Strict(
 
 export const RestoreSummary = shared(Strict(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: Type.String(),
     status: restoreHead.status,
     restore_type: restoreHead.restore_type,
     snapshot_id: Type.String(),
@@ -347,16 +347,18 @@ export const WorkloadListQuery = Open({
   all_workloads: Type.Optional(Type.String({ description: 'Admins: `true`, `1` or `yes` for every project\'s workloads' })),
 });
 
+/** A flavor size: a number, or a string as some clients send it (the seed's selective body has `"swap": ""`). */
+const Size = (description?: string) => Type.Union([Type.Integer(), Type.String()], description ? { description } : {});
 const Flavor = Open(
   {
     id: Type.Optional(Type.String({ description: 'An existing flavor' })),
-    vcpus: Type.Optional(Type.Integer()),
-    ram: Type.Optional(Type.Integer({ description: 'MiB' })),
-    disk: Type.Optional(Type.Integer({ description: 'GiB' })),
-    ephemeral: Type.Optional(Type.Integer()),
-    swap: Type.Optional(Type.Integer()),
+    vcpus: Type.Optional(Size()),
+    ram: Type.Optional(Size('MiB')),
+    disk: Type.Optional(Size('GiB')),
+    ephemeral: Type.Optional(Size('GiB')),
+    swap: Type.Optional(Size('MiB; the seed sends "" for none')),
   },
-  { description: 'Either {id} of an existing flavor or the flavor\'s sizes' },
+  { description: 'Either {id} of an existing flavor or the flavor\'s sizes (clients send numbers or strings)' },
 );
 const SubnetRef = Open({ id: Type.String() });
 const NetworkRef = Open({ id: Type.String(), name: Type.Optional(Type.String()), subnet: Type.Optional(SubnetRef) });
