@@ -63,14 +63,23 @@ function seedRandomness(seed: number): () => void {
 
 /** The document path a request path hits: fewest parameters wins, as in Fastify's router (static before param). */
 function findPath(docs: Record<DocumentName, Json>, method: string, url: string): string | undefined {
-  const pathname = new URL(url, 'http://x').pathname.replace(/(.)\/$/, '$1');
-  let best: { path: string; params: number } | undefined;
+  const requested = new URL(url, 'http://x');
+  const pathname = requested.pathname.replace(/(.)\/$/, '$1');
+  // Most specific first: a documented path with a query (`…/job?action=cancel`) beats the plain path, and fewer
+  // path parameters beat more.
+  let best: { path: string; params: number; query: number } | undefined;
   for (const name of DOCUMENT_NAMES) {
     for (const [path, item] of Object.entries((docs[name].paths ?? {}) as Record<string, Json>)) {
       if (!item[method]) continue;
-      const params = (path.match(/\{[^}]+\}/g) ?? []).length;
-      const re = new RegExp(`^${path.split(/\{[^}]+\}/).map((x) => x.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
-      if (re.test(pathname) && (!best || params < best.params)) best = { path, params };
+      const [pathPart, queryPart] = path.split('?') as [string, string | undefined];
+      const wanted = [...new URLSearchParams(queryPart ?? '')];
+      if (!wanted.every(([k, v]) => requested.searchParams.get(k) === v)) continue;
+      const params = (pathPart.match(/\{[^}]+\}/g) ?? []).length;
+      const re = new RegExp(`^${pathPart.split(/\{[^}]+\}/).map((x) => x.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+      if (!re.test(pathname)) continue;
+      if (!best || wanted.length > best.query || (wanted.length === best.query && params < best.params)) {
+        best = { path, params, query: wanted.length };
+      }
     }
   }
   return best?.path;

@@ -135,6 +135,8 @@ export function splitDocument(full: Json, name: DocumentName): Json {
 export default fp(
   async (fastify: FastifyInstance) => {
     await fastify.register(fastifySwagger, {
+      // Shared schemas keep their $id as the component name (e.g. RestoreJobStatus) instead of def-N.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
       openapi: {
         openapi: '3.1.0',
         info: { title: 'restoresim (all APIs)', version: VERSION },
