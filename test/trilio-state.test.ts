@@ -10,6 +10,10 @@ import { mergeSections, validateSection } from '../src/trilio/model.js';
 import { Simulation } from '../src/sim/simulation.js';
 import { createTrilio } from '../src/trilio/index.js';
 import { validateConfig } from '../src/config.js';
+import Database from 'better-sqlite3';
+import Fastify from 'fastify';
+import { API_FACTORIES, app as appPlugin, fastifyOptions } from '../src/app.js';
+import { Runtime } from '../src/runtime.js';
 
 const P1 = 'c76b3355a164498aa95ddbc960adc238';
 const P2 = '4e8f1c2ab9d34f0e9a7d6c5b3a2f1e0d';
@@ -51,6 +55,60 @@ describe('trilio persistence', () => {
     cur = await show(app, id);
     expect(cur).toMatchObject({ status: 'available', finished_at: isoMicro(T0 + 51_200), time_taken: 51 });
     expect((await app.inject({ method: 'GET', url: `/v1/${P1}/snapshots/${S1}`, headers: H })).json().snapshot.status).toBe('available');
+  });
+});
+
+describe('trilio settle cost (migration 2)', () => {
+  it('a database of migration 1 with a running restore upgrades; the restore continues and ends on time', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restoresim-trilio-'));
+    dirs.push(dir);
+    const db = path.join(dir, 'sim.db');
+    app = await testApp({ db });
+    const res = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}`, headers: H, payload: { restore: { name: 'old', options: oneclick } } });
+    const id = res.json().restore.id;
+    await advance(app, 20);
+    expect((await show(app, id)).status).toBe('uploading');
+    await app.close();
+    // Back to the schema of migration 1, as a database written by the previous version.
+    const raw = new Database(db);
+    for (const ix of ['active_due', 'active_snapshot', 'active_workload', 'seq', 'order', 'project_order', 'snapshot_order']) raw.exec(`DROP INDEX trilio_restores_${ix}`);
+    raw.exec("ALTER TABLE trilio_restores DROP COLUMN due_ms; UPDATE schema_versions SET version = 1 WHERE namespace = 'trilio'");
+    raw.close();
+
+    app = await testApp({ db });
+    expect((await show(app, id)).status).toBe('uploading');
+    await advance(app, 31);
+    expect((await show(app, id)).status).not.toBe('available');
+    await advance(app, 0.2);
+    expect(await show(app, id)).toMatchObject({ status: 'available', finished_at: isoMicro(T0 + 51_200), time_taken: 51 });
+    expect((await app.inject({ method: 'GET', url: `/v1/${P1}/workloads/18b809de-d7c8-41e2-867d-4a306407fb11`, headers: H })).json().workload.status).toBe('available');
+  });
+
+  it('settle looks at a running restore only when its next change is due; finished ones never', async () => {
+    const config = validateConfig({ db: ':memory:', clock: 'virtual', logLevel: 'silent', port: 0 });
+    const runtime = new Runtime(config, API_FACTORIES, { start: T0 });
+    app = Fastify(fastifyOptions(config, false));
+    app.addHook('onClose', async () => runtime.close());
+    runtime.init();
+    await app.register(appPlugin, { runtime });
+    await app.ready();
+    const db = runtime.sim.store.db;
+    const due = (id: string) => (db.prepare('SELECT due_ms FROM trilio_restores WHERE id = ?').get(id) as { due_ms: number | null }).due_ms;
+    const res = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}`, headers: H, payload: { restore: { name: 'due', options: oneclick } } });
+    const id = res.json().restore.id;
+    expect(due(id)).toBe(T0); // a new restore: looked at by the next settle
+    await show(app, id);
+    expect(due(id)).toBe(T0 + 2048); // then at the end of `restoring` (4 % of 51.2 s)
+    await advance(app, 3);
+    expect((await show(app, id)).status).toBe('starting');
+    expect(due(id)).toBe(T0 + 4096);
+    await advance(app, 60);
+    expect((await show(app, id)).status).toBe('available');
+    expect(due(id)).toBeNull();
+    expect(due('29fdc1f8-1d53-4a10-bb45-e539a64cdbfc')).toBeNull(); // a finished fixture restore
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT data FROM trilio_restores INDEXED BY trilio_restores_active_due
+      WHERE deleted = 0 AND status NOT IN ('available','error','cancelled') AND due_ms <= 1`).all() as { detail: string }[]).map((r) => r.detail);
+    expect(plan.join(' ')).toMatch(/SEARCH trilio_restores USING INDEX trilio_restores_active_due/);
   });
 });
 
