@@ -173,6 +173,14 @@ export class TrilioState {
       .all(...args, page.limit ?? -1, page.offset ?? 0) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as RestoreRow);
   }
+  /** id, name and status of a snapshot's visible restores in list order, test restores left out (no row parsed). */
+  restoresInfo(snapshot: string): { id: string; name: string; status: string }[] {
+    return this.db
+      .prepare(`SELECT id, json_extract(data, '$.name') AS name, status FROM trilio_restores
+                WHERE deleted = 0 AND snapshot_id = ? AND json_extract(data, '$.restore_type') IS NOT 'test'
+                ORDER BY created_ms DESC, seq DESC`)
+      .all(snapshot) as { id: string; name: string; status: string }[];
+  }
   /**
    * Writes a restore. `due` is when settle must look at it next (see migration 2); by default its start, which is
    * never later than its next change (settle then computes the exact time), and NULL without a plan (stuck).

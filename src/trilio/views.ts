@@ -143,7 +143,7 @@ export function snapshotSummary(ctx: ViewCtx, s: SnapshotFx): Obj {
 
 /** GET /snapshots/{id}. */
 export function snapshotDetail(ctx: ViewCtx, s: SnapshotFx): Obj {
-  const restores = ctx.state.restores({ snapshot: s.id }).filter((r) => r.restore_type !== 'test');
+  const restores = ctx.state.restoresInfo(s.id);
   return {
     id: s.id,
     created_at: s.created_at,
