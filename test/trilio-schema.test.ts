@@ -43,7 +43,8 @@ let app: FastifyInstance;
 let routes: Route[] = [];
 /** The route (method + path pattern) that answered the last request. */
 let answered: { method: string; url: string | undefined } | undefined;
-afterEach(async () => {
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'pass' && ctx.task.name !== 'every Trilio route was exercised') finished++;
   await app?.close();
 });
 
@@ -77,6 +78,8 @@ function problems(schema: TSchema, value: unknown): string[] {
 
 /** Every route and status checked (across tests). */
 const exercised = new Set<string>();
+/** Request tests that ran to the end. */
+let finished = 0;
 const allRoutes = new Set<string>();
 
 interface Call {
@@ -252,7 +255,8 @@ describe('trilio responses match the declared schemas', () => {
     await call({ url: `/v1/${P1}/snapshots/${S_ERR}`, payload: oneClick(), status: 400 });
   });
 
-  it('every Trilio route was exercised', () => {
+  it('every Trilio route was exercised', (ctx) => {
+    if (finished < 5) return ctx.skip(); // not every request test ran (e.g. with -t)
     const missing = [...allRoutes].filter((r) => !exercised.has(r));
     expect(missing).toEqual([]);
     expect(allRoutes.size).toBeGreaterThanOrEqual(17);
