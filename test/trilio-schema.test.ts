@@ -5,14 +5,11 @@
 // body schema too, and every Trilio route must have been exercised.
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteOptions } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { API_FACTORIES, app as appPlugin, fastifyOptions } from '../src/app.js';
-import { Runtime } from '../src/runtime.js';
-import { validateConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { CreateBody, SHARED_SCHEMAS } from '../src/trilio/schemas.js';
-import { T0 } from './helpers.js';
+import { appRecordingRoutes, schemaChecker } from './helpers.js';
 
 const P1 = 'c76b3355a164498aa95ddbc960adc238';
 const P2 = '4e8f1c2ab9d34f0e9a7d6c5b3a2f1e0d';
@@ -50,31 +47,23 @@ afterEach(async (ctx) => {
 
 /** The app as buildApp makes it, with every /v1 route's declared options recorded. */
 async function start(over: Partial<Config> = {}): Promise<void> {
-  const config = validateConfig({ db: ':memory:', clock: 'virtual', logLevel: 'silent', port: 0, bodyLimit: 4096, ...over });
-  const runtime = new Runtime(config, API_FACTORIES, { start: T0 });
-  app = Fastify(fastifyOptions(config, false));
-  app.addHook('onClose', async () => runtime.close());
   routes = [];
-  app.addHook('onRoute', (r: RouteOptions) => {
-    if (!r.url.startsWith('/v1/') || r.method === 'HEAD') return;
-    routes.push({ method: String(r.method), url: r.url, schema: r.schema as Route['schema'] });
-  });
-  app.addHook('onSend', async (request, _reply, payload) => {
-    answered = { method: request.method, url: request.routeOptions.url };
-    return payload;
-  });
-  runtime.init();
-  await app.register(appPlugin, { runtime });
-  await app.ready();
+  app = await appRecordingRoutes(
+    (r: RouteOptions) => {
+      if (!r.url.startsWith('/v1/') || r.method === 'HEAD') return;
+      routes.push({ method: String(r.method), url: r.url, schema: r.schema as Route['schema'] });
+    },
+    { bodyLimit: 4096, ...over },
+    (a) =>
+      a.addHook('onSend', async (request, _reply, payload) => {
+        answered = { method: request.method, url: request.routeOptions.url };
+        return payload;
+      }),
+  );
 }
 
-const compiled = new Map<TSchema, TypeCheck<TSchema>>();
 /** Problems of `value` against `schema` (its `$ref`s resolved among the shared structures), one readable line each. */
-function problems(schema: TSchema, value: unknown): string[] {
-  let c = compiled.get(schema);
-  if (!c) compiled.set(schema, (c = TypeCompiler.Compile(schema, SHARED_SCHEMAS)));
-  return [...c.Errors(value)].map((e) => `${e.path || '/'}: ${e.message} (got ${JSON.stringify(e.value)})`);
-}
+const problems = schemaChecker(SHARED_SCHEMAS);
 
 /** Every route and status checked (across tests). */
 const exercised = new Set<string>();

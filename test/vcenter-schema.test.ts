@@ -3,14 +3,11 @@
 // checked against the response schema its route declares for that status, so the OpenAPI document cannot drift
 // from what the emulator sends. Successful request bodies are checked against the declared body schema too.
 import { afterEach, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteOptions } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { FormatRegistry, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { API_FACTORIES, app as appPlugin, fastifyOptions } from '../src/app.js';
-import { Runtime } from '../src/runtime.js';
-import { validateConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { RestError, SHARED_SCHEMAS, VapiError } from '../src/vcenter/schemas.js';
-import { T0 } from './helpers.js';
+import { appRecordingRoutes, schemaChecker } from './helpers.js';
 
 // Formats the schemas name (TypeBox checks only formats it knows).
 if (!FormatRegistry.Has('date-time'))
@@ -32,28 +29,19 @@ afterEach(async () => {
 
 /** The app as buildApp makes it, with every /rest and /api route's declared options recorded. */
 async function start(over: Partial<Config> = {}): Promise<void> {
-  const config = validateConfig({ db: ':memory:', clock: 'virtual', logLevel: 'silent', port: 0, bodyLimit: 2048, ...over });
-  const runtime = new Runtime(config, API_FACTORIES, { start: T0 });
-  app = Fastify(fastifyOptions(config, false));
-  app.addHook('onClose', async () => runtime.close());
   routes = [];
-  app.addHook('onRoute', (r: RouteOptions) => {
-    if (!/^\/(rest|api)\//.test(r.url) || r.method === 'HEAD') return;
-    const action = (r.constraints as Record<string, string> | undefined)?.vcenterAction;
-    routes.push({ method: String(r.method), url: r.url, ...(action ? { action } : {}), schema: r.schema as Route['schema'] });
-  });
-  runtime.init();
-  await app.register(appPlugin, { runtime });
-  await app.ready();
+  app = await appRecordingRoutes(
+    (r: RouteOptions) => {
+      if (!/^\/(rest|api)\//.test(r.url) || r.method === 'HEAD') return;
+      const action = (r.constraints as Record<string, string> | undefined)?.vcenterAction;
+      routes.push({ method: String(r.method), url: r.url, ...(action ? { action } : {}), schema: r.schema as Route['schema'] });
+    },
+    { bodyLimit: 2048, ...over },
+  );
 }
 
-const compiled = new Map<TSchema, TypeCheck<TSchema>>();
 /** Problems of `value` against `schema` (its `$ref`s resolved among the shared structures), one readable line each. */
-function problems(schema: TSchema, value: unknown): string[] {
-  let c = compiled.get(schema);
-  if (!c) compiled.set(schema, (c = TypeCompiler.Compile(schema, SHARED_SCHEMAS)));
-  return [...c.Errors(value)].map((e) => `${e.path || '/'}: ${e.message} (got ${JSON.stringify(e.value)})`);
-}
+const problems = schemaChecker(SHARED_SCHEMAS);
 
 /** The route a request hits: same method and path; a route with an action constraint wins when the action matches. */
 function routeOf(method: string, url: string): Route | undefined {
