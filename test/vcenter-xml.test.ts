@@ -229,6 +229,34 @@ describe('vcenter XML representation', () => {
     }
   });
 
+  it('character references to no XML character and nesting past the parser limit → 400 invalid_argument at once, never 500', async () => {
+    const sid = await start();
+    const deep = (n: number) => `<ns0:Create-Input><piece>${'<a>'.repeat(n)}x${'</a>'.repeat(n)}</piece></ns0:Create-Input>`;
+    const cases: [string, string][] = [
+      [createInput(goodFields('sftp://h/&#x110000;')), 'Invalid character reference &amp;#x110000;'],
+      [createInput(goodFields('sftp://h/&#99999999999;')), 'Invalid character reference &amp;#99999999999;'],
+      [createInput(goodFields(`sftp://h/&#${'9'.repeat(400)};`)), 'Invalid character reference'],
+      [createInput(goodFields('sftp://h/&#xD800;')), 'Invalid character reference &amp;#xD800;'],
+      [deep(1500), 'Maximum nested tags exceeded'],
+      [deep(20000), 'Maximum nested tags exceeded'],
+    ];
+    for (const [payload, text] of cases) {
+      for (const url of ['/rest/appliance/recovery/restore/job', '/rest/appliance/recovery/restore/validate']) {
+        const t0 = performance.now();
+        const r = await app.inject({ method: 'POST', url, headers: { ...H(sid), ...XML }, payload });
+        expect(performance.now() - t0).toBeLessThan(1000);
+        expect(r.statusCode, `${url} ${payload.slice(0, 200)}`).toBe(400);
+        expect(r.body).toContain('<type>com.vmware.vapi.std.errors.invalid_argument</type>');
+        expect(r.body).toContain('com.vmware.vapi.rest.badRequest.xml');
+        expect(r.body).toContain(text);
+      }
+    }
+    // The largest code point is fine.
+    const ok = parseXml('<r><x>&#x10FFFF;&#65;</x></r>');
+    expect(ok.body.x).toBe('\u{10FFFF}A');
+    expect((await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json().value.state).toBe('NONE');
+  });
+
   it('never expands entities: XXE and billion laughs → 400 at once', async () => {
     const sid = await start();
     const xxe = `<?xml version="1.0"?>\n<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n${createInput('<location_type>SFTP</location_type><location>&xxe;</location>').replace('<?xml version="1.0" ?>\n', '')}`;

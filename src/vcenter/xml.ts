@@ -99,12 +99,24 @@ function convert(v: unknown): unknown {
   return out;
 }
 
-/** Unescapes the five predefined entities and character references (nothing else: entities are never expanded). */
+/** XML 1.0 `Char`: what a character reference may name (no NUL, no lone surrogate, nothing above U+10FFFF). */
+const isXmlChar = (c: number) =>
+  c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+
+function charRef(ref: string, code: number): string {
+  if (!isXmlChar(code)) throw badXml('Invalid character reference {0} in request body', [ref.length > 24 ? `${ref.slice(0, 20)}…;` : ref]);
+  return String.fromCodePoint(code);
+}
+
+/**
+ * Unescapes the five predefined entities and character references (nothing else: entities are never expanded).
+ * A character reference to no XML character (`&#x110000;`, `&#99999999999;`, `&#0;`) is a 400.
+ */
 function unescapeDeep(v: unknown): unknown {
   if (typeof v === 'string')
     return v
-      .replace(/&#x([0-9a-fA-F]+);/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
-      .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(parseInt(d, 10)))
+      .replace(/&#x([0-9a-fA-F]+);/g, (m, h: string) => charRef(m, parseInt(h, 16)))
+      .replace(/&#([0-9]+);/g, (m, d: string) => charRef(m, parseInt(d, 10)))
       .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
   if (Array.isArray(v)) return v.map(unescapeDeep);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unescapeDeep(x)]));
@@ -125,11 +137,26 @@ export function parseXml(input: string): XmlInput {
     throw badXml('XML document type declarations and entity declarations are not allowed.');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw badXml('Malformed XML in request body: {0} (line {1})', [valid.err.msg, valid.err.line]);
-  const doc = parser.parse(text) as Record<string, unknown>;
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    // Anything the parser refuses after the validator let it through (e.g. "Maximum nested tags exceeded" past its
+    // 1000 levels) is a bad request, not a server error.
+    throw badXml('Malformed XML in request body: {0}', [err instanceof Error ? err.message : String(err)]);
+  }
   const roots = Object.keys(doc).filter((k) => !k.startsWith('?'));
   if (roots.length !== 1) throw badXml('The XML request body must have exactly one root element.');
   const root = roots[0]!;
   const content = doc[root];
-  const body = content && typeof content === 'object' ? (unescapeDeep(convert(content)) as Record<string, unknown>) : {};
+  let body: Record<string, unknown> = {};
+  if (content && typeof content === 'object') {
+    try {
+      body = unescapeDeep(convert(content)) as Record<string, unknown>;
+    } catch (err) {
+      if (err instanceof VapiError) throw err;
+      throw badXml('Malformed XML in request body: {0}', [err instanceof Error ? err.message : String(err)]);
+    }
+  }
   return { root, body };
 }
