@@ -6,13 +6,36 @@
 import fp from 'fastify-plugin';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { InjectedFault, RuleEngine, type ApiName, type CreateEffects } from '../sim/rules.js';
-import { recordRequest } from './journal.js';
+import { CREATE_OPERATIONS, InjectedFault, RuleEngine, type ApiName, type CreateEffects } from '../sim/rules.js';
+
+const CREATE_OPS = new Set<string>(Object.values(CREATE_OPERATIONS));
+import { operationOf, recordRequest } from './journal.js';
+
+export { operationOf };
+
+/** The operations a route's sim config declares: its string operation, or the list a function resolves to. */
+export function declaredOperations(sim: RouteSimConfig): readonly string[] {
+  if (typeof sim.operation === 'string') return [sim.operation];
+  if (!sim.operations || sim.operations.length === 0) throw new Error('sim: a function `operation` needs `operations` (what it may resolve to)');
+  return sim.operations;
+}
 
 export interface RouteSimConfig {
   api: ApiName;
-  /** Operation id, e.g. `restores.create` (Trilio) or `job.create` (vCenter). */
-  operation: string;
+  /**
+   * Operation id, e.g. `restores.create` (Trilio) or `job.create` (vCenter); or a function evaluated per request
+   * (after the body is parsed) for a route serving several operations, e.g. the vAPI JSON-RPC `POST /api` mapping
+   * serviceId/operationId to `job.create`, `job.get`, …. Rule matching, create effects, the journal and metrics use the
+   * resolved operation. A function must return one of `operations`; when it throws or returns anything else, the
+   * request gets `operations[0]` (the route's catch-all, e.g. `jsonrpc.invoke`).
+   */
+  operation: string | ((request: FastifyRequest) => string);
+  /**
+   * With a function `operation`: every operation it may resolve to, catch-all first (required then). The operations
+   * catalogue (what rules may name), `emulatedRoutes` (one entry per operation) and the drift checks use this list.
+   * Ignored for a string `operation`.
+   */
+  operations?: readonly string[];
   /** The restore name or backup location the request concerns, for rules' `match` regex. */
   subject?: (request: FastifyRequest) => string | undefined;
 }
@@ -64,10 +87,13 @@ export default fp(
     fastify.addHook('onRoute', (route) => {
       const sim = route.config?.sim;
       if (!sim) return;
-      fastify.rules.catalog.declare(sim.api, sim.operation, typeof sim.subject === 'function');
+      const ops = declaredOperations(sim);
+      // A route resolving its operation per request does not make each of them carry a subject (the static
+      // SUBJECT_OPERATIONS table says which do); a fixed operation with a subject function does.
+      for (const op of ops) fastify.rules.catalog.declare(sim.api, op, typeof sim.operation === 'string' && typeof sim.subject === 'function');
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
         if (method === 'HEAD' && route.method !== 'HEAD') continue;
-        fastify.simRoutes.push({ method, url: route.url, api: sim.api, operation: sim.operation });
+        for (const op of ops) fastify.simRoutes.push({ method, url: route.url, api: sim.api, operation: op });
       }
     });
 
@@ -84,9 +110,10 @@ export default fp(
       } catch {
         subject = undefined;
       }
+      const operation = operationOf(request) ?? '';
       const decision = fastify.rules.evaluate({
         api: sim.api,
-        operation: sim.operation,
+        operation,
         method: request.method,
         route: request.routeOptions.url ?? '',
         path: request.url.split('?')[0],
@@ -110,7 +137,8 @@ export default fp(
         const e = decision.error;
         throw new InjectedFault(e.status, e.message ?? `Injected fault (rule ${decision.fired[0]})`, e.vendorError);
       }
-      request.simEffects = decision.effects;
+      // Outcome and duration apply only to a request that creates (its resolved operation, not the route's).
+      if (CREATE_OPS.has(operation)) request.simEffects = decision.effects;
     });
   },
   { name: 'restoresim-faults', dependencies: ['restoresim-journal'] },

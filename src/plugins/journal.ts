@@ -173,6 +173,33 @@ declare module 'fastify' {
   }
 }
 
+const resolved = new WeakMap<FastifyRequest, string>();
+
+/**
+ * The operation a request of an emulated route performs: the route's fixed operation, or its function's answer for
+ * this request (evaluated once, cached; a throw or an answer outside `operations` gives `operations[0]`). Undefined for
+ * routes that are not emulated.
+ */
+export function operationOf(request: FastifyRequest): string | undefined {
+  const sim = request.routeOptions?.config?.sim;
+  if (!sim) return undefined;
+  if (typeof sim.operation === 'string') return sim.operation;
+  const cached = resolved.get(request);
+  if (cached !== undefined) return cached;
+  const ops = sim.operations ?? [];
+  let op: unknown;
+  try {
+    op = sim.operation(request);
+  } catch {
+    op = undefined;
+  }
+  const out = typeof op === 'string' && ops.includes(op) ? op : ops[0];
+  if (out === undefined) return undefined;
+  // Only cache once the body is parsed (the answer may depend on it).
+  if (request.body !== undefined) resolved.set(request, out);
+  return out;
+}
+
 const recorded = new WeakSet<FastifyRequest>();
 
 /** Records one request in the journal and the metrics (also used by the faults plugin for dropped connections). */
@@ -191,14 +218,14 @@ export function recordRequest(
   fastify.metrics.request(path.startsWith('/_sim') ? 'control' : api, route ?? '(unmatched)', request.method, dropped ? 'dropped' : String(status));
   if (path === '/_sim' || path.startsWith('/_sim/') || path.startsWith('/docs') || path.startsWith('/openapi')) return;
   const arrival = request.simArrival ?? { wall: Date.now(), clock: Date.now() };
-  const sim = request.routeOptions?.config?.sim;
+  const operation = operationOf(request);
   const body = journalBody(request.body);
   fastify.journal.record({
     id: String(request.id),
     time: new Date(arrival.wall).toISOString(),
     clock: new Date(arrival.clock).toISOString(),
     api,
-    ...(sim ? { operation: sim.operation } : {}),
+    ...(operation !== undefined ? { operation } : {}),
     method: request.method,
     path,
     url: request.url,

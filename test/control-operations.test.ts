@@ -1,0 +1,153 @@
+// Review fixes in the faults layer and the control plane, against an app carrying a tiny test-only API module
+// (like test/control.test.ts): a per-request operation (a JSON-RPC-like route), create effects counted only on a
+// successful create, interruptible and capped latency, dropped connections under inject and over HTTP, and a lazy
+// subject.
+import { afterEach, describe, expect, it } from 'vitest';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import { app as appPlugin, fastifyOptions } from '../src/app.js';
+import { Runtime } from '../src/runtime.js';
+import { validateConfig, type Config } from '../src/config.js';
+import { InjectedFault } from '../src/sim/rules.js';
+import { emulatedRoutes } from '../src/plugins/faults.js';
+import { connectRestoreSim, type RestoreSimClient } from '../src/index.js';
+import type { ApiModuleFactory } from '../src/module.js';
+import { T0 } from './helpers.js';
+
+/** Counts calls of the subject functions (item: subject computed lazily). */
+const subjectCalls = { n: 0 };
+
+interface Rpc {
+  serviceId?: string;
+  operationId?: string;
+  location?: string;
+  /** The probe answers this status (default 200), so a test can make a create fail after the rules ran. */
+  status?: number;
+}
+const RPC_OPS: Record<string, string> = {
+  'com.vmware.appliance.recovery.restore.job.create': 'job.create',
+  'com.vmware.appliance.recovery.restore.job.get': 'job.get',
+};
+
+const probe: FastifyPluginAsync = async (f) => {
+  f.setErrorHandler((err, _req, reply) => {
+    if (err instanceof InjectedFault) return reply.code(err.statusCode).send({ probeFault: { code: err.statusCode, message: err.message } });
+    return reply.code((err as { statusCode?: number }).statusCode ?? 500).send({ probeFault: { message: (err as Error).message } });
+  });
+  // A JSON-RPC-like endpoint: one route, the operation resolved per request from the body.
+  f.post(
+    '/api',
+    {
+      config: {
+        sim: {
+          api: 'vcenter',
+          operation: (r: FastifyRequest) => {
+            const b = r.body as Rpc | undefined;
+            return RPC_OPS[`${b?.serviceId}.${b?.operationId}`] ?? 'jsonrpc.invoke';
+          },
+          operations: ['jsonrpc.invoke', 'job.create', 'job.get'],
+          subject: (r) => {
+            subjectCalls.n++;
+            return (r.body as Rpc | undefined)?.location;
+          },
+        },
+      },
+    },
+    async (request, reply) => reply.code((request.body as Rpc).status ?? 200).send({ effects: request.simEffects }),
+  );
+  // A REST-like create that validates its body in the handler (400 when the location is missing).
+  f.post(
+    '/api/appliance/recovery/restore/job',
+    {
+      config: {
+        sim: {
+          api: 'vcenter',
+          operation: 'job.create',
+          subject: (r) => {
+            subjectCalls.n++;
+            return (r.body as { location?: string } | undefined)?.location;
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { location?: string; busy?: boolean };
+      if (!body.location) return reply.code(400).send({ probeFault: { message: 'location missing' } });
+      if (body.busy) return reply.code(400).send({ probeFault: { message: 'feature_in_use' } });
+      return reply.code(201).send({ effects: request.simEffects });
+    },
+  );
+  f.get('/api/appliance/recovery/restore/job', { config: { sim: { api: 'vcenter', operation: 'job.get' } } }, async () => ({ state: 'NONE' }));
+  f.get('/v1/:project_id/restores', { config: { sim: { api: 'trilio', operation: 'restores.list' } } }, async () => ({ restores: [] }));
+};
+
+const probeModule: ApiModuleFactory = () => ({
+  name: 'trilio',
+  plugin: async () => {},
+  validateFixtures: () => [],
+  mergeFixtures: (_b, e) => e,
+  load: () => {},
+  settle: () => {},
+  stateCounts: () => ({}),
+  forceState: () => ({ ok: false, statusCode: 404, reason: 'probe' }),
+});
+const vcenterProbe: ApiModuleFactory = (sim, config) => ({ ...probeModule(sim, config), name: 'vcenter', plugin: probe });
+
+interface Harness {
+  app: FastifyInstance;
+  sim: RestoreSimClient;
+  url: string;
+}
+
+const open: FastifyInstance[] = [];
+afterEach(async () => {
+  while (open.length) await open.pop()!.close();
+});
+
+async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
+  const config = validateConfig({ db: ':memory:', clock: 'virtual', logLevel: 'silent', port: 0, ...overrides });
+  const runtime = new Runtime(config, [probeModule, vcenterProbe], { start: T0 });
+  const app = Fastify(fastifyOptions(config, false));
+  app.addHook('onClose', async () => runtime.close());
+  runtime.init();
+  await app.register(appPlugin, { runtime });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  open.push(app);
+  const addr = app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const sim = await connectRestoreSim(url, { adminToken: overrides.adminToken });
+  return { app, sim, url };
+}
+
+const rpc = (h: Harness, body: Rpc) =>
+  fetch(`${h.url}/api`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const rpcCreate = (h: Harness, location: string, status?: number) =>
+  rpc(h, { serviceId: 'com.vmware.appliance.recovery.restore.job', operationId: 'create', location, ...(status ? { status } : {}) });
+
+describe('a route whose operation is resolved per request', () => {
+  it('matches rules, applies create effects and journals by the resolved operation', async () => {
+    const h = await harness();
+    await h.sim.rules.add({ id: 'fail', match: { operation: 'job.create' }, effects: { outcome: { state: 'FAILED', message: 'boom' } } });
+    await h.sim.rules.add({ id: 'get-503', match: { operation: 'job.get' }, effects: { error: { status: 503 } } });
+
+    const created = await rpcCreate(h, 'sftp://b/1');
+    expect(created.status).toBe(200);
+    expect(await created.json()).toEqual({ effects: { outcome: { state: 'FAILED', message: 'boom' } } });
+
+    const got = await rpc(h, { serviceId: 'com.vmware.appliance.recovery.restore.job', operationId: 'get' });
+    expect(got.status).toBe(503);
+    const other = await rpc(h, { serviceId: 'com.vmware.cis.session', operationId: 'get' });
+    expect(other.status).toBe(200);
+    expect(await other.json()).toEqual({ effects: {} });
+
+    const rules = Object.fromEntries((await h.sim.rules.list()).map((r) => [r.id, r.fired]));
+    expect(rules).toEqual({ fail: 1, 'get-503': 1 });
+    const ops = (await h.sim.requests({ path: '/api' })).filter((e) => e.path === '/api').map((e) => e.operation);
+    expect(ops.sort()).toEqual(['job.create', 'job.get', 'jsonrpc.invoke']);
+  });
+
+  it('lists one emulated route per operation it may resolve to', async () => {
+    const h = await harness();
+    const rows = emulatedRoutes(h.app).filter((r) => r.url === '/api').map((r) => `${r.method} ${r.operation}`);
+    expect(rows.sort()).toEqual(['POST job.create', 'POST job.get', 'POST jsonrpc.invoke']);
+  });
+});
