@@ -117,6 +117,78 @@ describe('vcenter vAPI JSON-RPC (POST /api)', () => {
   });
 });
 
+describe('vcenter JSON-RPC always answers HTTP 200', () => {
+  const ERR = (result: { error?: { ERROR?: Record<string, unknown> } }) => Object.keys(result.error?.ERROR ?? {});
+  const login = async () =>
+    (await rpc('com.vmware.cis.session', 'create', EMPTY, { schemeId: 'com.vmware.vapi.std.security.user_pass', userName: 'root', password: 'VMware1!' })).output.SECRET as string;
+
+  it('a session id, user name or password that is not a string is no credential: unauthenticated, not a 500', async () => {
+    app = await testApp();
+    const sid = await login();
+    for (const sessionId of [42, { id: sid }, [sid], true, null]) {
+      for (const [service, op] of [[R + '.job', 'get'], ['com.vmware.cis.session', 'get'], ['com.vmware.cis.session', 'delete'], [R + '.job', 'cancel']] as const) {
+        const res = await rpc(service, op, EMPTY, { schemeId: 'com.vmware.vapi.std.security.session_id', sessionId });
+        expect(ERR(res), `${service}.${op} ${JSON.stringify(sessionId)}`).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
+      }
+    }
+    const odd = await rpc('com.vmware.cis.session', 'create', EMPTY, { schemeId: 'com.vmware.vapi.std.security.user_pass', userName: ['root'], password: { p: 'VMware1!' } });
+    expect(ERR(odd)).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
+    // A securityCtx that is not an object is no credential either.
+    expect(ERR(await rpc(R + '.job', 'get', EMPTY, 'nope'))).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
+    // The session is still good.
+    const ok = await rpc(R + '.job', 'get', EMPTY, { schemeId: 'com.vmware.vapi.std.security.session_id', sessionId: sid });
+    expect(ok.output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('NONE');
+  });
+
+  it('input nested past the depth limit → invalid_argument in result.error, fast, with the request id', async () => {
+    app = await testApp();
+    const sid = await login();
+    const sec = { schemeId: 'com.vmware.vapi.std.security.session_id', sessionId: sid };
+    const nest = (n: number, inner: string) => '{"OPTIONAL":'.repeat(n) + inner + '}'.repeat(n);
+    for (const [service, op] of [[R + '.job', 'create'], [R, 'validate'], [R + '.job', 'get']] as const) {
+      const payload = `{"jsonrpc":"2.0","method":"invoke","id":"deep","params":{"serviceId":"${service}","operationId":"${op}","input":${nest(20000, '1')},"ctx":{"securityCtx":${JSON.stringify(sec)}}}}`;
+      const t0 = performance.now();
+      const r = await app.inject({ method: 'POST', url: '/api', headers: { 'content-type': 'application/json' }, payload });
+      expect(performance.now() - t0).toBeLessThan(2000);
+      expect(r.statusCode).toBe(200);
+      const body = r.json();
+      expect(body.id).toBe('deep');
+      const e = body.result.error.ERROR['com.vmware.vapi.std.errors.invalid_argument'];
+      expect(e.messages[0].STRUCTURE['com.vmware.vapi.std.localizable_message'].id).toBe('vapi.data.nesting.too.deep');
+    }
+    // Real SDK input (a few levels) is far below the limit; nothing was created.
+    expect((await rpc(R + '.job', 'get', EMPTY, sec)).output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('NONE');
+  });
+
+  it('any other unexpected failure → the generic vAPI error in result.error, keeping the id', async () => {
+    app = await testApp();
+    const sid = await login();
+    const sec = { schemeId: 'com.vmware.vapi.std.security.session_id', sessionId: sid };
+    // A bug deeper in the engine (a TypeError from job.get), as better-sqlite3 threw for a non-string session id.
+    const payload = { jsonrpc: '2.0', method: 'invoke', id: 17, params: { serviceId: R + '.job', operationId: 'get', input: EMPTY, ctx: { securityCtx: sec } } };
+    const { VcenterEngine } = await import('../src/vcenter/engine.js');
+    const orig = VcenterEngine.prototype.get;
+    VcenterEngine.prototype.get = () => {
+      throw new TypeError('boom');
+    };
+    try {
+      const r = await app.inject({ method: 'POST', url: '/api', payload });
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toEqual({
+        jsonrpc: '2.0', id: 17,
+        result: { error: { ERROR: { 'com.vmware.vapi.std.errors.error': {
+          messages: [{ STRUCTURE: { 'com.vmware.vapi.std.localizable_message': {
+            id: 'com.vmware.vapi.rest.internalServerError', default_message: 'Internal server error', args: [], params: { OPTIONAL: null }, localized: { OPTIONAL: null },
+          } } }],
+          data: { OPTIONAL: null }, error_type: { OPTIONAL: 'ERROR' },
+        } } } },
+      });
+    } finally {
+      VcenterEngine.prototype.get = orig;
+    }
+  });
+});
+
 describe('vcenter over a real socket', () => {
   it('login with Basic, reuse the cookie as sent, create, poll and read XML', async () => {
     app = await testApp();

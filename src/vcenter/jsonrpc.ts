@@ -7,25 +7,34 @@ import { readRestoreRequest, type Metadata, type RestoreJobStatus, type ReturnRe
 
 type Json = unknown;
 
-/** Strips the vAPI type wrappers: STRUCTURE → its fields, OPTIONAL → its value (null → undefined), SECRET → its text. */
-export function untype(v: Json): Json {
-  if (Array.isArray(v)) return v.map(untype);
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, Json>;
-    const keys = Object.keys(o);
-    if (keys.length === 1) {
-      const k = keys[0]!;
-      if (k === 'OPTIONAL') return o.OPTIONAL === null ? undefined : untype(o.OPTIONAL);
-      if (k === 'SECRET') return o.SECRET;
-      if (k === 'STRUCTURE') {
-        const inner = o.STRUCTURE as Record<string, Json>;
-        const name = Object.keys(inner ?? {})[0];
-        return name === undefined ? {} : untype(inner[name]);
-      }
+/** How deep `untype` follows nested values: far beyond any vAPI structure, well short of the stack. */
+export const MAX_DEPTH = 64;
+
+const tooDeep = () =>
+  vapiError('invalid_argument', 'vapi.data.nesting.too.deep', `The input nests values more than ${MAX_DEPTH} levels deep`, [MAX_DEPTH]);
+
+/**
+ * Strips the vAPI type wrappers: STRUCTURE → its fields, OPTIONAL → its value (null → undefined), SECRET → its text.
+ * Input nested deeper than MAX_DEPTH is an invalid_argument VapiError (never a stack overflow).
+ */
+export function untype(v: Json, depth = 0): Json {
+  if (Array.isArray(v) || (v && typeof v === 'object')) {
+    if (depth >= MAX_DEPTH) throw tooDeep();
+  } else return v;
+  if (Array.isArray(v)) return v.map((x) => untype(x, depth + 1));
+  const o = v as Record<string, Json>;
+  const keys = Object.keys(o);
+  if (keys.length === 1) {
+    const k = keys[0]!;
+    if (k === 'OPTIONAL') return o.OPTIONAL === null ? undefined : untype(o.OPTIONAL, depth + 1);
+    if (k === 'SECRET') return o.SECRET;
+    if (k === 'STRUCTURE') {
+      const inner = o.STRUCTURE as Record<string, Json>;
+      const name = inner && typeof inner === 'object' ? Object.keys(inner)[0] : undefined;
+      return name === undefined ? {} : untype(inner[name], depth + 1);
     }
-    return Object.fromEntries(keys.map((k) => [k, untype(o[k])]));
   }
-  return v;
+  return Object.fromEntries(keys.map((k) => [k, untype(o[k], depth + 1)]));
 }
 
 const R = 'com.vmware.appliance.recovery.restore';
@@ -70,11 +79,17 @@ function errorValue(e: VapiError) {
 }
 
 interface Invoke {
-  serviceId?: string;
-  operationId?: string;
+  serviceId?: unknown;
+  operationId?: unknown;
   input?: Json;
-  ctx?: { securityCtx?: { schemeId?: string; sessionId?: string; userName?: string; password?: string } };
+  ctx?: { securityCtx?: { schemeId?: unknown; sessionId?: unknown; userName?: unknown; password?: unknown } };
 }
+
+/** A string or nothing: values from the wire that must be strings to mean anything (a session id, a user name). */
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** What any unexpected failure becomes: the generic vAPI `error`, inside the HTTP 200 answer like every other. */
+const internalError = () => vapiError('error', 'com.vmware.vapi.rest.internalServerError', 'Internal server error');
 
 export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject: (req: FastifyRequest) => string | undefined): void {
   f.post(
@@ -100,33 +115,39 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
         return reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id: body?.id ?? null, error: { code: -32600, message: 'Invalid Request' } }));
       const id = body.id ?? null;
       const p = body.params;
-      const sec = p.ctx?.securityCtx ?? {};
+      const sec = (p.ctx && typeof p.ctx === 'object' && p.ctx.securityCtx && typeof p.ctx.securityCtx === 'object' ? p.ctx.securityCtx : {}) as NonNullable<
+        NonNullable<Invoke['ctx']>['securityCtx']
+      >;
       const ok = (output: Json) => reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id, result: { output } }));
       try {
+        /** The live session of the security context (only a string session id names one) or the header. */
+        const liveSession = () => {
+          const sid = str(sec.sessionId) ?? str(req.headers['vmware-api-session-id']);
+          return sid ? engine.session(sid) : undefined;
+        };
+        const login = () => {
+          const userName = str(sec.userName);
+          const password = str(sec.password);
+          return userName !== undefined && password !== undefined ? engine.checkPassword(userName, password) : undefined;
+        };
         const user = (): string => {
-          const sid = sec.sessionId ?? (req.headers['vmware-api-session-id'] as string | undefined);
-          const s = sid ? engine.session(sid) : undefined;
-          if (s) return s.user;
-          if (sec.userName !== undefined && sec.password !== undefined) {
-            const u = engine.checkPassword(sec.userName, sec.password);
-            if (u) return u;
-          }
+          const u = liveSession()?.user ?? login();
+          if (u) return u;
           throw unauthenticated();
         };
         // `{"STRUCTURE":{"operation-input":{…}}}` untypes to the operation's parameters.
         const input = (untype(p.input) as Record<string, Json> | undefined) ?? {};
-        const op = `${p.serviceId}.${p.operationId}`;
+        const op = `${String(p.serviceId)}.${String(p.operationId)}`;
         switch (op) {
           case 'com.vmware.cis.session.create': {
-            const u = sec.userName !== undefined && sec.password !== undefined ? engine.checkPassword(sec.userName, sec.password) : undefined;
+            const u = login();
             if (!u) throw unauthenticated();
             return ok({ SECRET: engine.createSession(u) });
           }
           case 'com.vmware.cis.session.get':
           case 'com.vmware.cis.session.delete': {
             // Both need a session (not user/password): the session they read or end.
-            const sid = sec.sessionId ?? (req.headers['vmware-api-session-id'] as string | undefined);
-            const s = sid ? engine.session(sid) : undefined;
+            const s = liveSession();
             if (!s) throw unauthenticated();
             if (p.operationId === 'delete') {
               engine.deleteSession(s.id);
@@ -147,16 +168,19 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
           case `${R}.job.cancel`:
             return ok(returnResult(engine.cancel(user())));
           default:
-            throw vapiError('operation_not_found', 'vapi.method.input.invalid.interface', `Operation '${p.operationId}' not found in service '${p.serviceId}'`, [
+            throw vapiError('operation_not_found', 'vapi.method.input.invalid.interface', `Operation '${String(p.operationId)}' not found in service '${String(p.serviceId)}'`, [
               String(p.operationId), String(p.serviceId),
             ]);
         }
       } catch (err) {
-        if (!(err instanceof VapiError)) throw err;
-        return reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id, result: { error: errorValue(err) } }));
+        let e: VapiError;
+        if (err instanceof VapiError) e = err;
+        else {
+          req.log.error({ err }, 'vcenter: unexpected error in JSON-RPC invoke');
+          e = internalError();
+        }
+        return reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id, result: { error: errorValue(e) } }));
       }
     },
   );
 }
-
-
