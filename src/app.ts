@@ -16,6 +16,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     runtime: Runtime;
   }
+  interface FastifyRequest {
+    /**
+     * The clock instant the request's state was settled at (root preHandler, after any injected latency): handlers
+     * read status, progress and timestamps at this one instant. Null before the preHandler ran (e.g. on a 404).
+     */
+    simNow: number | null;
+  }
 }
 
 export const API_FACTORIES: ApiModuleFactory[] = [createTrilio, createVcenter];
@@ -70,13 +77,16 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, { runtime }) 
     fastify.log.info({ api: e.api, kind: e.kind, id: e.id, from: e.from, to: e.to, clock: new Date(e.at).toISOString() }, 'transition');
   });
 
-  // Every request sees committed state: transitions due by now are written before the handler reads.
-  fastify.addHook('onRequest', async () => {
-    if (runtime.ready) runtime.sim.settle();
-  });
+  fastify.decorateRequest('simNow', null);
 
   await fastify.register(journal);
   await fastify.register(faults);
+  // Every handler sees committed state: transitions due by now are written before it reads. A root preHandler added
+  // after the faults plugin's, so it runs after an injected latency (a restore may finish during the sleep); routes
+  // that never reach a handler (404s, auth failures) need no settle. The instant is kept for the handler.
+  fastify.addHook('preHandler', async (request) => {
+    request.simNow = runtime.ready ? runtime.sim.settle() : runtime.sim.now();
+  });
   await fastify.register(docs);
   await fastify.register(controlPlane, { prefix: '/_sim' });
   for (const m of runtime.modules) await fastify.register(m.plugin);

@@ -106,9 +106,11 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
   const precondition = (kind: 'notFound' | 'bad', message: string) =>
     new TrilioFault(config.trilioErrors === 'legacy' ? 500 : kind === 'notFound' ? 404 : 400, message);
 
+  /** The instant the request's state was settled at (app.ts preHandler): status and progress agree. */
+  const nowOf = (request: FastifyRequest): number => request.simNow ?? sim.now();
   const viewCtx = (request: FastifyRequest): ViewCtx => ({
     base: (config.publicUrl ?? `http://${request.headers.host ?? 'localhost'}`).replace(/\/+$/, ''),
-    now: sim.now(),
+    now: nowOf(request),
     state,
   });
   const ctxOf = (request: FastifyRequest): TrilioContext => request.trilio!;
@@ -287,7 +289,7 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     const r = ownRestore(request, (request.params as P).restore_id!);
     if (!r) throw new TrilioFault(404, MSG.notFound);
     if (!TERMINAL.has(r.status)) throw new TrilioFault(400, MSG.deleteRunning);
-    state.softDelete(r, sim.now());
+    state.softDelete(r, nowOf(request));
     return send(request, reply, 200, null);
   };
   v1.get('/:project_id/restores/:restore_id', route('restores.get', restoreSchema(S.RestoreParams, S.RestoreShowEnvelope), restoreSubject), show);
@@ -299,7 +301,7 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     const id = (request.params as P).restore_id!;
     const r = ownRestore(request, id);
     if (!r) throw precondition('notFound', `Restore ${id} could not be found.`);
-    if (!TERMINAL.has(r.status)) state.cancel(r, sim.now());
+    if (!TERMINAL.has(r.status)) state.cancel(r, nowOf(request));
     return send(request, reply, 200, null);
   });
 
@@ -346,7 +348,7 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
 
     // What the worker will find (the failure happens asynchronously: the restore ends in `error`).
     const { failure, names } = workerCheck(kind, snap, (Array.isArray(asked) ? asked : []) as Obj[]);
-    const now = sim.now();
+    const now = nowOf(request);
     const plan = state.buildPlan({ kind, snapshot: snap, instanceNames: names, failure, effects: request.simEffects ?? {}, test });
     const r = state.newRestore({ project_id: ctx.project, user_id: ctx.user, snapshot: snap, name, description, test, options, kind, plan, now });
     sim.transition({ api: 'trilio', kind: 'restore', id: r.id, from: 'none', to: 'restoring', at: now });
