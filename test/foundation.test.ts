@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testApp, T0 } from './helpers.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Clock } from '../src/sim/clock.js';
+import { Simulation } from '../src/sim/simulation.js';
 import { evaluate, rebase, type Plan } from '../src/sim/lifecycle.js';
 import { parseCli, ConfigError } from '../src/config.js';
 
@@ -37,6 +41,25 @@ describe('clock', () => {
     r.set({ speed: 1 });
     wall += 1000;
     expect(r.now()).toBe(11_000);
+  });
+});
+
+describe('simulation', () => {
+  it('saves the clock with every state change, so a restart after a crash does not go back in time', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restoresim-clock-'));
+    const db = path.join(dir, 'sim.db');
+    const opts = { db, clock: 'virtual' as const, speed: 1, seed: 1, start: T0 };
+    const a = new Simulation(opts); // it crashes: never closed
+    try {
+      a.clock.advance(120); // time passes (as in real mode) without any save of its own
+      a.transition({ api: 'trilio', kind: 'restore', id: 'r1', from: 'none', to: 'restoring', at: a.now() });
+      const c = new Simulation(opts);
+      expect(c.now()).toBe(T0 + 120_000);
+      c.close();
+    } finally {
+      a.store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

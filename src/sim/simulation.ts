@@ -70,7 +70,13 @@ export class Simulation extends EventEmitter<{ transition: [TransitionEvent]; cl
     this.store.setMeta('clock.now', String(this.now()));
   }
 
+  /**
+   * Announces a committed state change. The clock is saved with it, so a restart after a crash (no close) never
+   * resumes before a change it has already shown: in real mode at --speed > 1 time would otherwise jump back, and a
+   * restore created since the last save would have a `created_at` in the future.
+   */
   transition(e: TransitionEvent): void {
+    this.persistClock();
     this.emit('transition', e);
   }
 
