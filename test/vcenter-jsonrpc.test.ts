@@ -189,6 +189,52 @@ describe('vcenter JSON-RPC always answers HTTP 200', () => {
   });
 });
 
+describe('vcenter JSON-RPC and fault rules', () => {
+  const sec = (sid: string) => ({ schemeId: 'com.vmware.vapi.std.security.session_id', sessionId: sid });
+  const login = async () =>
+    (await rpc('com.vmware.cis.session', 'create', EMPTY, { schemeId: 'com.vmware.vapi.std.security.user_pass', userName: 'root', password: 'VMware1!' })).output.SECRET as string;
+  const addRule = async (body: Record<string, unknown>) => {
+    const r = await app.inject({ method: 'POST', url: '/_sim/rules', payload: body });
+    expect(r.statusCode, r.body).toBeLessThan(300);
+  };
+
+  it('an injected error is a JSON-RPC answer: HTTP 200, result.error of the vendorError or the status type, the request id', async () => {
+    app = await testApp();
+    const sid = await login();
+    await addRule({ id: 'busy', match: { api: 'vcenter', operation: 'jsonrpc.invoke' }, effects: { error: { status: 503, message: 'try later', vendorError: 'resource_busy' } }, max: 1 });
+    const busy = await rpc(R + '.job', 'get', EMPTY, sec(sid));
+    expect(busy).toEqual({
+      error: { ERROR: { 'com.vmware.vapi.std.errors.resource_busy': {
+        messages: [{ STRUCTURE: { 'com.vmware.vapi.std.localizable_message': {
+          id: 'com.vmware.vapi.std.errors.resource_busy', default_message: 'try later', args: [], params: { OPTIONAL: null }, localized: { OPTIONAL: null },
+        } } }],
+        data: { OPTIONAL: null }, error_type: { OPTIONAL: 'RESOURCE_BUSY' },
+      } } },
+    });
+    for (const [status, type] of [[503, 'service_unavailable'], [500, 'error'], [401, 'unauthenticated'], [404, 'not_found']] as const) {
+      await addRule({ id: `s${status}`, match: { api: 'vcenter', operation: 'jsonrpc.invoke' }, effects: { error: { status } }, max: 1 });
+      const res = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec(sid));
+      expect(Object.keys(res.error.ERROR), String(status)).toEqual([`com.vmware.vapi.std.errors.${type}`]);
+    }
+    // The rules are used up: the next call goes through, and no job was created by the faulted ones.
+    expect((await rpc(R + '.job', 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('NONE');
+  });
+
+  it('errors before the handler stay JSON-RPC answers too: a body that is not JSON, an Accept it cannot meet', async () => {
+    app = await testApp();
+    const bad = await app.inject({ method: 'POST', url: '/api', headers: { 'content-type': 'application/json' }, payload: '{"jsonrpc":"2.0",' });
+    expect(bad.statusCode).toBe(200);
+    expect(bad.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+    const xml = await app.inject({
+      method: 'POST', url: '/api', headers: { 'content-type': 'application/json', accept: 'text/xml' },
+      payload: { jsonrpc: '2.0', method: 'invoke', id: '5', params: { serviceId: R + '.job', operationId: 'get', input: EMPTY, ctx: {} } },
+    });
+    expect(xml.statusCode).toBe(200);
+    expect(xml.json().jsonrpc).toBe('2.0');
+    expect(Object.keys(xml.json().result.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.invalid_request']);
+  });
+});
+
 describe('vcenter over a real socket', () => {
   it('login with Basic, reuse the cookie as sent, create, poll and read XML', async () => {
     app = await testApp();

@@ -1,7 +1,7 @@
 // The vAPI JSON-RPC 2.0 endpoint `POST /api` (reference §8.1) that the official Python and Java SDKs speak:
 // session create/get/delete and the four restore operations. Values are typed (`{"STRUCTURE":{type:{…}}}`,
 // `{"OPTIONAL":…}`, `{"SECRET":…}`); vAPI errors come back inside an HTTP 200 result, as the reference server does.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VapiError, errorTypeName, unauthenticated, vapiError, type LocalizableMessage } from './errors.js';
 import { readRestoreRequest, type Metadata, type RestoreJobStatus, type ReturnResult, type VcenterEngine } from './engine.js';
 
@@ -91,7 +91,39 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /** What any unexpected failure becomes: the generic vAPI `error`, inside the HTTP 200 answer like every other. */
 const internalError = () => vapiError('error', 'com.vmware.vapi.rest.internalServerError', 'Internal server error');
 
-export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject: (req: FastifyRequest) => string | undefined): void {
+/** The request's JSON-RPC id when its body was read, else null. */
+const idOf = (req: FastifyRequest): Json => {
+  const b = req.body as { id?: Json } | undefined;
+  return b && typeof b === 'object' && !Array.isArray(b) ? (b.id ?? null) : null;
+};
+
+/**
+ * The route's own error handler: whatever fails around the handler (a fault rule's InjectedFault, the Accept or
+ * content-type check, the body parser) is still a JSON-RPC answer with HTTP 200, as the reference server always
+ * answers. A body that is not JSON is the JSON-RPC parse error; anything else is `result.error`, the vAPI error
+ * `toVapiError` makes of it (an injected fault: its vendorError, else the type its status maps to).
+ */
+function rpcErrorHandler(toVapiError: (err: unknown) => VapiError) {
+  return (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    reply.code(200).type('application/json');
+    if ((err as FastifyError).code === 'RESTORESIM_BAD_JSON' || (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON')
+      return reply.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+    const v = toVapiError(err);
+    if (v.type === 'error' && !(err instanceof VapiError)) req.log.error({ err }, 'vcenter: unexpected error around JSON-RPC invoke');
+    return reply.send(JSON.stringify({ jsonrpc: '2.0', id: idOf(req), result: { error: errorValue(v) } }));
+  };
+}
+
+/**
+ * `POST /api`. `toVapiError` is the /api generation's reading of errors (routes.ts), so an injected fault names the
+ * same vAPI error type on every surface.
+ */
+export function jsonRpcRoute(
+  f: FastifyInstance,
+  engine: VcenterEngine,
+  subject: (req: FastifyRequest) => string | undefined,
+  toVapiError: (err: unknown) => VapiError,
+): void {
   f.post(
     '',
     {
@@ -107,6 +139,7 @@ export function jsonRpcRoute(f: FastifyInstance, engine: VcenterEngine, subject:
       },
       // Hidden from the OpenAPI documents: JSON-RPC is not REST, and /api itself is outside the documents' /api/ prefix.
       schema: { hide: true, tags: ['vCenter appliance restore'], summary: 'vAPI JSON-RPC 2.0 endpoint used by the vSphere Automation SDKs' },
+      errorHandler: rpcErrorHandler(toVapiError),
     },
     async (req, reply) => {
       const body = req.body as { jsonrpc?: string; method?: string; id?: Json; params?: Invoke } | undefined;

@@ -378,7 +378,7 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
         });
         f.get('/appliance/recovery/restore/job', opts('job.get', 'See restore job progress/result', { gen: 'api' }), async (req, reply) => send(reply, req, 200, engine.get()));
 
-        jsonRpcRoute(f, engine, subject);
+        jsonRpcRoute(f, engine, subject, (err) => toVapiError(err, config));
       },
       { prefix: '/api' },
     );
