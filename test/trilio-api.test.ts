@@ -116,6 +116,34 @@ describe('trilio restore routes', () => {
     expectFault(await get(`/v1/${P1}/restores/detail?marker=nope`), 400, 'badRequest', 'marker [nope] not found');
   });
 
+  it('restores_links: following next from an offset, or from R9 (snapshot in the path), shows every row once', async () => {
+    const S_WEB = '1d3f5a7c-9e1b-4d3f-8a7c-9e1b3d5f7a9c';
+    const W_WEB = '6f2c8e4a';
+    for (const s of [S1, S_WEB, S1, S_WEB, S1]) {
+      expect((await post(`/v1/${P1}/snapshots/${s}`, { restore: { name: 'page', options: oneclick } })).statusCode).toBe(202);
+      await advance(120);
+    }
+    const walk = async (url: string) => {
+      const seen: string[] = [];
+      for (let next: string | undefined = url, n = 0; next && n < 20; n++) {
+        const body = (await get(next)).json();
+        seen.push(...body.restores.map((r: any) => r.id));
+        next = body.restores_links?.[0]?.href.replace(/^http:\/\/[^/]+/, '');
+      }
+      return seen;
+    };
+    const all = (await get(`/v1/${P1}/restores`)).json().restores.map((r: any) => r.id);
+    expect(all).toHaveLength(7);
+    expect(await walk(`/v1/${P1}/restores?limit=2&offset=2`)).toEqual(all.slice(2));
+    const wid = (await get(`/v1/${P1}/snapshots/${S_WEB}`)).json().snapshot.workload_id;
+    expect(wid.startsWith(W_WEB)).toBe(true);
+    const ofWeb = (await get(`/v1/${P1}/restores?snapshot_id=${S_WEB}`)).json().restores.map((r: any) => r.id);
+    expect(ofWeb).toHaveLength(2);
+    expect(await walk(`/v1/${P1}/workloads/${wid}/snapshots/${S_WEB}/restores?limit=1`)).toEqual(ofWeb);
+    const ofS1 = (await get(`/v1/${P1}/restores?snapshot_id=${S1}`)).json().restores.map((r: any) => r.id);
+    expect(await walk(`/v1/${P1}/workloads/${W1}/snapshots/${S1}/restores/detail?limit=2&offset=1`)).toEqual(ofS1.slice(1));
+  });
+
   it('limit/offset validation messages', async () => {
     expectFault(await get(`/v1/${P1}/restores?limit=abc`), 400, 'badRequest', 'limit param must be an integer');
     expectFault(await get(`/v1/${P1}/restores?offset=1.5`), 400, 'badRequest', 'offset param must be an integer');

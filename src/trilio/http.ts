@@ -267,7 +267,11 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     const vc = viewCtx(request);
     const body: Obj = { restores: page.map((r) => (detail ? restoreDetail(vc, r) : restoreSummary(vc, r))) };
     if (limRaw !== undefined && page.length === limit && page.length > 0) {
+      // The marker alone says where the next page starts: an offset kept beside it would skip rows again. A snapshot
+      // given in the path (R9/R10) becomes a query filter, as the link points at the project's restores.
       const qs = new URLSearchParams(request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '');
+      qs.delete('offset');
+      if (params.snapshot_id !== undefined) qs.set('snapshot_id', params.snapshot_id);
       qs.set('marker', page[page.length - 1]!.id);
       body.restores_links = [{ rel: 'next', href: `${vc.base}/v1/${ctx.project}/restores?${qs.toString()}` }];
     }
