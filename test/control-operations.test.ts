@@ -151,3 +151,119 @@ describe('a route whose operation is resolved per request', () => {
     expect(rows.sort()).toEqual(['POST job.create', 'POST job.get', 'POST jsonrpc.invoke']);
   });
 });
+
+const createJob = (h: Harness, body: Record<string, unknown>) =>
+  fetch(`${h.url}/api/appliance/recovery/restore/job`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const counters = async (h: Harness, id: string) => {
+  const r = await h.sim.rules.get(id);
+  return { matched: r.matched, fired: r.fired };
+};
+
+describe('create-only rules count only successful creates', () => {
+  it('a rejected create (400) uses up neither max nor skip; the next real create gets the outcome', async () => {
+    const h = await harness();
+    await h.sim.rules.add({ id: 'once', match: { operation: 'job.create' }, effects: { outcome: { state: 'FAILED' } }, max: 1 });
+    expect((await createJob(h, {})).status).toBe(400);
+    expect((await createJob(h, { location: 'sftp://b/1', busy: true })).status).toBe(400);
+    expect(await counters(h, 'once')).toEqual({ matched: 0, fired: 0 });
+    const ok = await createJob(h, { location: 'sftp://b/1' });
+    expect(await ok.json()).toEqual({ effects: { outcome: { state: 'FAILED' } } });
+    expect(await counters(h, 'once')).toEqual({ matched: 1, fired: 1 });
+    expect(await (await createJob(h, { location: 'sftp://b/1' })).json()).toEqual({ effects: {} });
+
+    await h.sim.rules.add({ id: 'second', match: { operation: 'job.create' }, effects: { durationSeconds: 7 }, skip: 1, max: 1 });
+    expect((await createJob(h, {})).status).toBe(400);
+    expect(await (await createJob(h, { location: 'sftp://b/1' })).json()).toEqual({ effects: {} });
+    expect(await (await createJob(h, { location: 'sftp://b/1' })).json()).toEqual({ effects: { durationSeconds: 7 } });
+    expect(await counters(h, 'second')).toEqual({ matched: 2, fired: 1 });
+
+    const journal = await h.sim.requests({ path: '/api/appliance' });
+    const failed = journal.filter((e) => e.status === 400);
+    expect(failed.every((e) => e.rules.length === 0)).toBe(true);
+    expect(await h.sim.metrics()).toMatch(/restoresim_rule_firings_total\{rule="once"\} 1\b/);
+  });
+
+  it('rules with other effects still count when they fire on a failing request', async () => {
+    const h = await harness();
+    await h.sim.rules.add({ id: 'err', match: { operation: 'job.create' }, effects: { error: { status: 503 } }, max: 1 });
+    expect((await createJob(h, { location: 'sftp://b/1' })).status).toBe(503);
+    expect(await counters(h, 'err')).toEqual({ matched: 1, fired: 1 });
+  });
+});
+
+describe('latency', () => {
+  it('sums to at most MAX_LATENCY_MS', async () => {
+    const { RuleEngine, MAX_LATENCY_MS } = await import('../src/sim/rules.js');
+    const engine = new RuleEngine(1);
+    engine.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: MAX_LATENCY_MS } } });
+    engine.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 5_000 } } });
+    expect(engine.evaluate({ api: 'vcenter', operation: 'job.get', method: 'GET', route: '/x' }).latencyMs).toBe(MAX_LATENCY_MS);
+  });
+
+  it('a client aborting, then a reset: close() does not hang on the rules latency', async () => {
+    const h = await harness();
+    await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 5_000 } } });
+    await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
+    const aborted = await fetch(`${h.url}/api/appliance/recovery/restore/job`, { signal: AbortSignal.timeout(200) }).catch((e: Error) => e);
+    expect(aborted).toBeInstanceOf(Error);
+    await h.sim.reset();
+    const t0 = Date.now();
+    open.splice(open.indexOf(h.app), 1);
+    await h.app.close();
+    expect(Date.now() - t0).toBeLessThan(4_000);
+  });
+
+  it('a reset and closing the app end requests still waiting, without an answer', async () => {
+    const h = await harness();
+    await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
+    await h.sim.rules.add({ match: { operation: 'restores.list' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
+    const waitingJob = fetch(`${h.url}/api/appliance/recovery/restore/job`).catch((e: Error) => e);
+    const waitingList = fetch(`${h.url}/v1/p/restores`).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 150));
+    const t0 = Date.now();
+    await h.sim.reset({ api: 'vcenter' });
+    expect(await waitingJob).toBeInstanceOf(Error);
+    expect(Date.now() - t0).toBeLessThan(4_000);
+    open.splice(open.indexOf(h.app), 1);
+    await h.app.close();
+    expect(await waitingList).toBeInstanceOf(Error);
+    expect(Date.now() - t0).toBeLessThan(4_000);
+  });
+});
+
+describe('dropped connections', () => {
+  it('reject under app.inject, and a real client gets a socket error', async () => {
+    const h = await harness();
+    await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { drop: true } });
+    const injected = await Promise.race([
+      h.app.inject({ method: 'GET', url: '/api/appliance/recovery/restore/job' }).then(
+        () => 'answered',
+        () => 'rejected',
+      ),
+      new Promise((r) => setTimeout(() => r('hung'), 3_000)),
+    ]);
+    expect(injected).toBe('rejected');
+    const real = await fetch(`${h.url}/api/appliance/recovery/restore/job`).catch((e: Error) => e);
+    expect(real).toBeInstanceOf(Error);
+    const journal = await h.sim.requests({ path: '/api/appliance' });
+    expect(journal.length).toBe(2);
+    expect(journal.every((e) => e.dropped === true && e.status === 0)).toBe(true);
+  });
+});
+
+describe('subject', () => {
+  it('is computed only when a rule that could fire has match.subject', async () => {
+    const h = await harness();
+    subjectCalls.n = 0;
+    await createJob(h, { location: 'sftp://b/1' });
+    await rpcCreate(h, 'sftp://b/1');
+    await h.sim.rules.add({ match: { operation: 'job.create' }, effects: { durationSeconds: 3 } });
+    await createJob(h, { location: 'sftp://b/1' });
+    expect(subjectCalls.n).toBe(0);
+    await h.sim.rules.add({ id: 's', match: { operation: 'job.create', subject: '^sftp://b/' }, effects: { outcome: { state: 'FAILED' } } });
+    expect(await (await createJob(h, { location: 'sftp://b/2' })).json()).toEqual({ effects: { outcome: { state: 'FAILED' }, durationSeconds: 3 } });
+    expect(subjectCalls.n).toBe(1);
+    expect(await (await createJob(h, { location: 'nfs://x' })).json()).toEqual({ effects: { durationSeconds: 3 } });
+    expect(subjectCalls.n).toBe(2);
+  });
+});

@@ -130,9 +130,12 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
       if (project !== undefined && api === 'vcenter') {
         throw new SimError(400, 'project applies to trilio only; the vCenter appliance has no projects');
       }
-      rt.reset({ api: api as ApiName | undefined, project });
       const full = !api && project === undefined;
-      const rulesRemoved = fastify.rules.clear(full ? {} : project !== undefined ? { project } : { api: api as ApiName });
+      const scope = full ? {} : project !== undefined ? { project } : { api: api as ApiName };
+      // Requests of that scope still waiting out a rule's latency end without an answer (they would act on the reset state).
+      fastify.simInterrupt(scope);
+      rt.reset({ api: api as ApiName | undefined, project });
+      const rulesRemoved = fastify.rules.clear(scope);
       if (full) fastify.journal.clear();
       return { status: 'reset' as const, ...(api ? { api } : {}), ...(project !== undefined ? { project } : {}), rulesRemoved, journalCleared: full };
     },

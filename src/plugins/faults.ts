@@ -1,12 +1,14 @@
 // Applies fault rules to emulated-API routes (routes whose config has `sim`). A preHandler at the root, so bodies
 // are parsed (a rule's subject can be the restore name or backup location) and every emulated route is covered.
-// Order of effects when rules fire: latency (awaited, wall time), then a dropped connection, then an immediate
-// vendor-dialect HTTP error (thrown as InjectedFault for the API's own error handler), else `request.simEffects`
-// carries the outcome and duration for the handler that creates the restore or job.
+// Order of effects when rules fire: latency (awaited, wall time, at most MAX_LATENCY_MS in all; ended early when the
+// client goes away, a reset or the app closes, and the request then gets no answer), then a dropped connection,
+// then an immediate vendor-dialect HTTP error (thrown as InjectedFault for the API's own error handler), else
+// `request.simEffects` carries the outcome and duration for the handler that creates the restore or job. Rules
+// whose only effects are those create effects count (matched/skip, fired/max) only when the create succeeds.
 import fp from 'fastify-plugin';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CREATE_OPERATIONS, InjectedFault, RuleEngine, type ApiName, type CreateEffects } from '../sim/rules.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CREATE_OPERATIONS, InjectedFault, RuleEngine, type ApiName, type CreateEffects, type Tentative } from '../sim/rules.js';
 
 const CREATE_OPS = new Set<string>(Object.values(CREATE_OPERATIONS));
 import { operationOf, recordRequest } from './journal.js';
@@ -36,8 +38,17 @@ export interface RouteSimConfig {
    * Ignored for a string `operation`.
    */
   operations?: readonly string[];
-  /** The restore name or backup location the request concerns, for rules' `match` regex. */
+  /**
+   * The restore name or backup location the request concerns, for rules' `match.subject` regex. Called only when a
+   * rule that could fire has `match.subject`.
+   */
   subject?: (request: FastifyRequest) => string | undefined;
+  /**
+   * Whether the request created what it asked for (create operations), for counting create-only rules (outcome,
+   * durationSeconds): they count as matched and fired only when it did. Default: a 2xx status. A route answering
+   * errors with 200 (JSON-RPC) gives its own test; `payload` is the serialized body.
+   */
+  succeeded?: (request: FastifyRequest, statusCode: number, payload: unknown) => boolean;
 }
 
 /** An emulated route as registered (method, pattern, api and operation), for checks and docs. */
@@ -61,6 +72,11 @@ declare module 'fastify' {
     rules: RuleEngine;
     /** Every emulated route registered so far. */
     simRoutes: SimRoute[];
+    /**
+     * Ends the requests waiting out a rule's latency (all, or those of one api or Trilio project), without an answer:
+     * a reset does, and closing the app. Returns how many.
+     */
+    simInterrupt(scope?: { api?: ApiName; project?: string }): number;
   }
 }
 
@@ -70,6 +86,20 @@ const registry = new WeakMap<object, { rules: RuleEngine; routes: SimRoute[] }>(
 /** The emulated routes an app registered (method, pattern, api, operation), e.g. for docs and drift checks. */
 export function emulatedRoutes(app: FastifyInstance): SimRoute[] {
   return [...(registry.get(app.server)?.routes ?? [])];
+}
+
+interface Waiting {
+  api: ApiName;
+  project: string | undefined;
+  abort: AbortController;
+}
+
+function safe(f: () => boolean): boolean {
+  try {
+    return f() === true;
+  } catch {
+    return false;
+  }
 }
 
 function projectOf(request: FastifyRequest): string | undefined {
@@ -101,15 +131,46 @@ export default fp(
       request.simEffects = {};
     });
 
+    // Requests waiting out a rule's latency, so a reset (of their scope) and closing the app can end them.
+    const waiting = new Set<Waiting>();
+    fastify.decorate('simInterrupt', (scope: { api?: ApiName; project?: string } = {}): number => {
+      let n = 0;
+      for (const w of waiting) {
+        if (scope.api !== undefined && w.api !== scope.api) continue;
+        if (scope.project !== undefined && w.project !== scope.project) continue;
+        w.abort.abort(new Error('interrupted'));
+        n++;
+      }
+      return n;
+    });
+    const interruptAll = async () => {
+      fastify.simInterrupt();
+    };
+    fastify.addHook('preClose', interruptAll);
+    fastify.addHook('onClose', interruptAll);
+
+    /** Tentative matches of create-only rules, settled once the response status is known. */
+    const pending = new WeakMap<FastifyRequest, Tentative[]>();
+    const settle = (request: FastifyRequest, succeeded: boolean) => {
+      const tentative = pending.get(request);
+      if (!tentative) return;
+      pending.delete(request);
+      const stands = new Set(fastify.rules.settle(tentative, succeeded));
+      const given = new Set(tentative.filter((t) => t.fired && !stands.has(t.id)).map((t) => t.id));
+      for (const id of stands) fastify.metrics.ruleFired(id);
+      if (given.size) request.simRuleIds = (request.simRuleIds ?? []).filter((id) => !given.has(id));
+    };
+    /** Ends a request without an answer: a real client sees the socket close; `inject` rejects. */
+    const hangUp = (request: FastifyRequest, reply: FastifyReply) => {
+      settle(request, false);
+      recordRequest(fastify, request, 0, reply.elapsedTime, true);
+      reply.hijack();
+      reply.raw.destroy();
+    };
+
     fastify.addHook('preHandler', async (request, reply) => {
       const sim = request.routeOptions.config?.sim;
       if (!sim) return;
-      let subject: string | undefined;
-      try {
-        subject = sim.subject?.(request);
-      } catch {
-        subject = undefined;
-      }
       const operation = operationOf(request) ?? '';
       const decision = fastify.rules.evaluate({
         api: sim.api,
@@ -118,19 +179,41 @@ export default fp(
         route: request.routeOptions.url ?? '',
         path: request.url.split('?')[0],
         project: projectOf(request),
-        subject: typeof subject === 'string' ? subject : undefined,
+        // Called only when a rule that could fire has match.subject.
+        subject: sim.subject ? () => sim.subject!(request) : undefined,
       });
+      if (decision.tentative.length) pending.set(request, decision.tentative);
       if (decision.fired.length === 0) return;
       request.simRuleIds = decision.fired;
-      for (const id of decision.fired) fastify.metrics.ruleFired(id);
+      const tentative = new Set(decision.tentative.map((t) => t.id));
+      for (const id of decision.fired) if (!tentative.has(id)) fastify.metrics.ruleFired(id);
       request.log.debug({ rules: decision.fired }, 'fault rules fired');
 
-      if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+      if (decision.latencyMs > 0) {
+        // Interruptible: the client going away, a reset of the request's scope, or the app closing ends the wait,
+        // and the request then ends quietly (no answer, nothing done).
+        const w: Waiting = { api: sim.api, project: projectOf(request), abort: new AbortController() };
+        const gone = () => w.abort.abort(new Error('client closed'));
+        waiting.add(w);
+        reply.raw.once('close', gone);
+        try {
+          if (reply.raw.destroyed || request.raw.socket?.destroyed) gone();
+          await sleep(decision.latencyMs, undefined, { signal: w.abort.signal });
+        } catch {
+          // Aborted.
+        } finally {
+          waiting.delete(w);
+          reply.raw.off('close', gone);
+        }
+        if (w.abort.signal.aborted) {
+          request.log.debug({ rules: decision.fired }, 'request ended while waiting out rule latency');
+          hangUp(request, reply);
+          return;
+        }
+      }
 
       if (decision.drop) {
-        recordRequest(fastify, request, 0, reply.elapsedTime, true);
-        reply.hijack();
-        request.raw.socket?.destroy();
+        hangUp(request, reply);
         return;
       }
       if (decision.error) {
@@ -139,6 +222,23 @@ export default fp(
       }
       // Outcome and duration apply only to a request that creates (its resolved operation, not the route's).
       if (CREATE_OPS.has(operation)) request.simEffects = decision.effects;
+    });
+
+    // Create-only rules count (match, skip, fired, max) only when the create succeeded: settled when the status is
+    // known (onSend runs before the journal's onResponse records the rules), else when the response ends.
+    fastify.addHook('onSend', async (request, reply, payload) => {
+      if (!pending.has(request)) return payload;
+      const sim = request.routeOptions.config?.sim;
+      const status = reply.statusCode;
+      const ok = sim?.succeeded ? safe(() => sim.succeeded!(request, status, payload)) : status >= 200 && status < 300;
+      settle(request, ok);
+      return payload;
+    });
+    fastify.addHook('onResponse', async (request) => {
+      settle(request, false);
+    });
+    fastify.addHook('onRequestAbort', async (request) => {
+      settle(request, false);
     });
   },
   { name: 'restoresim-faults', dependencies: ['restoresim-journal'] },

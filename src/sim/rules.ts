@@ -15,8 +15,11 @@ export interface MatchContext {
   /** Route pattern as Fastify registered it, e.g. `/v1/:project_id/restores/:restore_id`. */
   route: string;
   project?: string;
-  /** Restore name (Trilio create) or backup location (vCenter create/validate). */
-  subject?: string;
+  /**
+   * Restore name (Trilio create) or backup location (vCenter create/validate); or a function giving it, called at
+   * most once and only when a rule that could fire has `match.subject`.
+   */
+  subject?: string | (() => string | undefined);
 }
 
 export interface OutcomeEffect {
@@ -128,10 +131,6 @@ export const OUTCOME_STATES: Record<ApiName, readonly string[]> = {
   vcenter: ['SUCCEEDED', 'FAILED'],
 };
 
-export function apiOfOperation(operation: string): ApiName | undefined {
-  return (Object.keys(OPERATIONS) as ApiName[]).find((api) => OPERATIONS[api].includes(operation));
-}
-
 export type LatencySpec =
   | { kind: 'fixed'; ms: number }
   | { kind: 'uniform'; minMs: number; maxMs: number }
@@ -202,15 +201,29 @@ export interface Rule {
   fired: number;
 }
 
+/**
+ * A match of a rule whose effects are only create effects (outcome, durationSeconds), counted tentatively: it stands
+ * when the create succeeds and is given back (`RuleEngine.settle`) when it does not.
+ */
+export interface Tentative {
+  readonly id: string;
+  /** Whether it fired (else the match only counted towards `skip`, or came after `max`). */
+  readonly fired: boolean;
+  /** @internal the stored rule (a rule replaced meanwhile is not touched). */
+  readonly rule: Rule;
+}
+
 /** What the rules that fired for one request do to it. */
 export interface Decision {
-  /** Ids of the rules that fired, in order. */
+  /** Ids of the rules that fired, in order (tentative ones included). */
   fired: string[];
   effects: CreateEffects;
   error?: ErrorEffect;
-  /** Total added latency in ms (sum over firing rules). */
+  /** Total added latency in ms (sum over firing rules, at most MAX_LATENCY_MS). */
   latencyMs: number;
   drop: boolean;
+  /** Matches of create-only rules, to settle once the request's outcome is known. */
+  tentative: Tentative[];
 }
 
 export class RuleError extends Error {
@@ -221,7 +234,8 @@ export class RuleError extends Error {
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const MAX_LATENCY_MS = 600_000;
+/** The most latency rules may add to one request (one rule's bound, and the cap on their sum). */
+export const MAX_LATENCY_MS = 600_000;
 
 function hash32(text: string): number {
   let h = 0x811c9dc5;
@@ -452,7 +466,7 @@ export class RuleEngine {
   }
 
   /** Whether a rule's match block selects a request (counters untouched). */
-  private matches(e: Entry, ctx: MatchContext & { path?: string }): boolean {
+  private matches(e: Entry, ctx: MatchContext & { path?: string }, subject: () => string | undefined): boolean {
     const m = e.rule.match;
     if (m.api !== undefined && m.api !== ctx.api) return false;
     if (e.ops && !e.ops.includes(ctx.operation)) return false;
@@ -460,34 +474,74 @@ export class RuleEngine {
     if (e.method !== undefined && e.method !== ctx.method.toUpperCase()) return false;
     if (m.project !== undefined && m.project !== ctx.project) return false;
     if (e.path && !e.path.test(ctx.path ?? '')) return false;
-    if (e.subject && (ctx.subject === undefined || !e.subject.test(ctx.subject))) return false;
+    if (e.subject) {
+      const value = subject();
+      if (value === undefined || !e.subject.test(value)) return false;
+    }
     return true;
   }
 
   /**
    * Evaluates every rule, in the order they were added, against one request: counts matches, applies skip, max and
-   * probability, and combines the effects of those that fire (latency adds up; the first outcome, duration and
-   * error win; any drop drops).
+   * probability, and combines the effects of those that fire (latency adds up to at most MAX_LATENCY_MS; the first
+   * outcome, duration and error win; any drop drops). Matches of create-only rules are listed in `tentative`: the
+   * caller settles them once it knows whether the create succeeded.
    */
   evaluate(ctx: MatchContext & { path?: string }): Decision {
-    const d: Decision = { fired: [], effects: {}, latencyMs: 0, drop: false };
+    const d: Decision = { fired: [], effects: {}, latencyMs: 0, drop: false, tentative: [] };
+    let subjectDone = false;
+    let subjectValue: string | undefined;
+    const subject = (): string | undefined => {
+      if (!subjectDone) {
+        subjectDone = true;
+        try {
+          const s = typeof ctx.subject === 'function' ? ctx.subject() : ctx.subject;
+          subjectValue = typeof s === 'string' ? s : undefined;
+        } catch {
+          subjectValue = undefined;
+        }
+      }
+      return subjectValue;
+    };
     for (const e of this.entries) {
       const r = e.rule;
-      if (!r.enabled || !this.matches(e, ctx)) continue;
+      if (!r.enabled || !this.matches(e, ctx, subject)) continue;
+      const fx = r.effects;
+      const createOnly = fx.error === undefined && fx.latency === undefined && !fx.drop;
       r.matched++;
-      if (r.matched <= r.skip) continue;
-      if (r.max !== null && r.fired >= r.max) continue;
-      if (r.probability < 1 && !(e.random.next() < r.probability)) continue;
+      let fires = r.matched > r.skip && (r.max === null || r.fired < r.max);
+      if (fires && r.probability < 1 && !(e.random.next() < r.probability)) fires = false;
+      if (createOnly) d.tentative.push({ id: r.id, fired: fires, rule: r });
+      if (!fires) continue;
       r.fired++;
       d.fired.push(r.id);
-      const fx = r.effects;
       if (fx.outcome && !d.effects.outcome) d.effects.outcome = { ...fx.outcome };
       if (fx.durationSeconds !== undefined && d.effects.durationSeconds === undefined) d.effects.durationSeconds = fx.durationSeconds;
       if (fx.error && !d.error) d.error = { ...fx.error };
       if (fx.latency) d.latencyMs += this.latency(e, fx.latency);
       if (fx.drop) d.drop = true;
     }
+    d.latencyMs = Math.min(d.latencyMs, MAX_LATENCY_MS);
     return d;
+  }
+
+  /**
+   * Settles tentative matches: when the create succeeded they stand; otherwise each gives back its match (towards
+   * `skip`) and its firing (towards `max`). A rule replaced or removed meanwhile is left alone. The probability draw
+   * of a given-back match is not given back. Returns the ids of the rules whose firing stands.
+   */
+  settle(tentative: readonly Tentative[], succeeded: boolean): string[] {
+    const stands: string[] = [];
+    for (const t of tentative) {
+      if (succeeded) {
+        if (t.fired) stands.push(t.id);
+        continue;
+      }
+      if (!this.entries.some((x) => x.rule === t.rule)) continue;
+      t.rule.matched = Math.max(0, t.rule.matched - 1);
+      if (t.fired) t.rule.fired = Math.max(0, t.rule.fired - 1);
+    }
+    return stands;
   }
 
   private latency(e: Entry, l: LatencySpec): number {
