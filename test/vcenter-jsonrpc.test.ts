@@ -201,7 +201,7 @@ describe('vcenter JSON-RPC and fault rules', () => {
   it('an injected error is a JSON-RPC answer: HTTP 200, result.error of the vendorError or the status type, the request id', async () => {
     app = await testApp();
     const sid = await login();
-    await addRule({ id: 'busy', match: { api: 'vcenter', operation: 'jsonrpc.invoke' }, effects: { error: { status: 503, message: 'try later', vendorError: 'resource_busy' } }, max: 1 });
+    await addRule({ id: 'busy', match: { api: 'vcenter', operation: 'job.get' }, effects: { error: { status: 503, message: 'try later', vendorError: 'resource_busy' } }, max: 1 });
     const busy = await rpc(R + '.job', 'get', EMPTY, sec(sid));
     expect(busy).toEqual({
       error: { ERROR: { 'com.vmware.vapi.std.errors.resource_busy': {
@@ -212,12 +212,42 @@ describe('vcenter JSON-RPC and fault rules', () => {
       } } },
     });
     for (const [status, type] of [[503, 'service_unavailable'], [500, 'error'], [401, 'unauthenticated'], [404, 'not_found']] as const) {
-      await addRule({ id: `s${status}`, match: { api: 'vcenter', operation: 'jsonrpc.invoke' }, effects: { error: { status } }, max: 1 });
+      await addRule({ id: `s${status}`, match: { api: 'vcenter', operation: 'job.create' }, effects: { error: { status } }, max: 1 });
       const res = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec(sid));
       expect(Object.keys(res.error.ERROR), String(status)).toEqual([`com.vmware.vapi.std.errors.${type}`]);
     }
     // The rules are used up: the next call goes through, and no job was created by the faulted ones.
     expect((await rpc(R + '.job', 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('NONE');
+  });
+
+  it('rules see the vAPI operation invoked: an outcome rule on job.create fails an SDK create, an error rule on job.get answers result.error', async () => {
+    app = await testApp();
+    const sid = await login();
+    await addRule({ id: 'fail', match: { api: 'vcenter', operation: 'job.create' }, effects: { outcome: { state: 'FAILED', message: 'disk full' }, durationSeconds: 10 }, max: 1 });
+    await addRule({ id: 'get503', match: { api: 'vcenter', operation: 'job.get' }, effects: { error: { status: 503 } }, max: 1 });
+    await addRule({ id: 'other', match: { api: 'vcenter', operation: 'jsonrpc.invoke' }, effects: { error: { status: 400, vendorError: 'unsupported' } } });
+    // Neither the session calls nor validate are job.create, job.get or an unknown operation: no rule fires.
+    const v = await rpc(R, 'validate', pieceInput(`${R}.restore_request`), sec(sid));
+    expect(v.output).toBeDefined();
+    const c = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`, { ignore_warnings: { OPTIONAL: null } }), sec(sid));
+    expect(c.output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('INPROGRESS');
+    const got = await rpc(R + '.job', 'get', EMPTY, sec(sid));
+    expect(Object.keys(got.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.service_unavailable']);
+    // The outcome and duration rule made the job fail after 10 s, in the restore configuration phase.
+    await app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds: 10 } });
+    const st = (await rpc(R + '.job', 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`];
+    expect(st.state).toBe('FAILED');
+    const last = st.messages[st.messages.length - 1].STRUCTURE[`${R}.job.localizable_message`];
+    expect(last.default_message).toBe('Restore failed while running phase "restore configuration": disk full');
+    // An unknown operation is jsonrpc.invoke.
+    const unknown = await rpc(R + '.job', 'explode', EMPTY, sec(sid));
+    expect(Object.keys(unknown.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.unsupported']);
+    const rules = (await app.inject({ method: 'GET', url: '/_sim/rules' })).json().rules as { id: string; fired: number }[];
+    expect(Object.fromEntries(rules.map((r) => [r.id, r.fired]))).toEqual({ fail: 1, get503: 1, other: 1 });
+    // The journal names each call by the operation it invoked (newest first).
+    const journal = (await app.inject({ method: 'GET', url: '/_sim/requests?path=/api' })).json().requests as { path: string; operation: string }[];
+    const ops = journal.filter((e) => e.path === '/api').map((e) => e.operation).reverse();
+    expect(ops).toEqual(['session.create', 'restore.validate', 'job.create', 'job.get', 'job.get', 'jsonrpc.invoke']);
   });
 
   it('errors before the handler stay JSON-RPC answers too: a body that is not JSON, an Accept it cannot meet', async () => {

@@ -91,6 +91,31 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /** What any unexpected failure becomes: the generic vAPI `error`, inside the HTTP 200 answer like every other. */
 const internalError = () => vapiError('error', 'com.vmware.vapi.rest.internalServerError', 'Internal server error');
 
+/**
+ * The fault-rule operation id of each vAPI operation the endpoint serves: the id of the REST routes doing the same,
+ * so one rule on `job.create` covers /rest, /api and the SDKs. Anything else (unknown operations, bodies that are not
+ * an invoke) is `jsonrpc.invoke`.
+ */
+const RPC_OPERATIONS = new Map<string, string>([
+  [`${R}.job.create`, 'job.create'],
+  [`${R}.job.get`, 'job.get'],
+  [`${R}.job.cancel`, 'job.cancel'],
+  [`${R}.validate`, 'restore.validate'],
+  ['com.vmware.cis.session.create', 'session.create'],
+  ['com.vmware.cis.session.get', 'session.get'],
+  ['com.vmware.cis.session.delete', 'session.delete'],
+]);
+/** Every operation id the endpoint may resolve to, its catch-all first. */
+export const RPC_OPERATION_IDS: readonly string[] = ['jsonrpc.invoke', ...RPC_OPERATIONS.values()];
+
+/** The operation id of a JSON-RPC request (see RPC_OPERATIONS). */
+export function rpcOperation(req: FastifyRequest): string {
+  const b = req.body as { method?: unknown; params?: Invoke } | undefined;
+  const p = b && typeof b === 'object' && b.method === 'invoke' && b.params && typeof b.params === 'object' ? b.params : undefined;
+  if (!p || typeof p.serviceId !== 'string' || typeof p.operationId !== 'string') return 'jsonrpc.invoke';
+  return RPC_OPERATIONS.get(`${p.serviceId}.${p.operationId}`) ?? 'jsonrpc.invoke';
+}
+
 /** The request's JSON-RPC id when its body was read, else null. */
 const idOf = (req: FastifyRequest): Json => {
   const b = req.body as { id?: Json } | undefined;
@@ -130,7 +155,9 @@ export function jsonRpcRoute(
       config: {
         sim: {
           api: 'vcenter',
-          operation: 'jsonrpc.invoke',
+          // Fault rules see the vAPI operation invoked, by the REST routes' operation ids (`job.create`, …).
+          operation: rpcOperation,
+          operations: RPC_OPERATION_IDS,
           subject: (req) => {
             const loc = (untype((req.body as { params?: Invoke } | undefined)?.params?.input) as { piece?: { location?: unknown } } | undefined)?.piece?.location;
             return typeof loc === 'string' ? loc : subject(req);
