@@ -96,7 +96,7 @@ export interface RestoreSimClient {
   requests: ((filter?: JournalFilter) => Promise<JournalEntry[]>) & { page(filter?: JournalFilter): Promise<JournalPage>; clear(): Promise<number> };
   /** Prometheus text of GET /_sim/metrics. */
   metrics(): Promise<string>;
-  /** Whether GET /_sim/ready answers 200. */
+  /** Whether GET /_sim/ready answers 200; throws RestoreSimError 401 `unauthorized` for a missing or wrong admin token. */
   ready(): Promise<boolean>;
   /** Stops an in-process emulator; a no-op for a remote one. */
   close(): Promise<void>;
@@ -210,13 +210,26 @@ function makeClient(baseUrl: string, opts: ConnectOptions, close: () => Promise<
     requests,
     metrics: () => call<string>('GET', '/metrics'),
     ready: async () => {
+      let res: Response;
+      let text: string;
       try {
-        const res = await doFetch(`${url}/_sim/ready`, { headers: opts.adminToken ? { 'x-sim-admin-token': opts.adminToken } : {} });
-        await res.arrayBuffer();
-        return res.ok;
+        res = await doFetch(`${url}/_sim/ready`, { headers: opts.adminToken ? { 'x-sim-admin-token': opts.adminToken } : {} });
+        text = await res.text();
       } catch {
         return false;
       }
+      // A missing or wrong admin token never becomes ready: say so at once rather than after the whole wait.
+      if (res.status === 401) {
+        let message = 'X-Sim-Admin-Token is missing or wrong';
+        try {
+          const body = JSON.parse(text) as { message?: unknown };
+          if (typeof body.message === 'string') message = body.message;
+        } catch {
+          // Not JSON: keep the generic message.
+        }
+        throw new RestoreSimError(401, 'unauthorized', `restoresim at ${url}: ${message}`);
+      }
+      return res.ok;
     },
     close,
   };

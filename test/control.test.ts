@@ -358,7 +358,8 @@ describe('admin token', () => {
     // The client built with the token works; the emulated APIs do not need it.
     expect((await h.sim.clock.get()).mode).toBe('virtual');
     expect((await listRestores(h, P1)).status).toBe(200);
-    await expect(connectRestoreSim(h.url, { waitMs: 300 })).rejects.toMatchObject({ code: 'not_ready' });
+    // A missing token is unauthorized at once (it used to be reported as not_ready after the wait).
+    await expect(connectRestoreSim(h.url, { waitMs: 300 })).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   });
 });
 

@@ -1,7 +1,7 @@
 // The test-fixture library against the real emulated APIs: every terminal state driven purely through the control
 // plane (forced states, rules + clock), per-project reset isolation, injected errors in the vendor's dialect.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRestoreSim, restoreSimFromEnv, connectRestoreSim, type RestoreSim } from '../src/index.js';
+import { startRestoreSim, restoreSimFromEnv, connectRestoreSim, RestoreSimError, type RestoreSim } from '../src/index.js';
 import { T0 } from './helpers.js';
 
 const P1 = 'c76b3355a164498aa95ddbc960adc238';
@@ -179,6 +179,23 @@ describe('library: remote client', () => {
       expect((await local.clock.get()).mode).toBe('virtual');
       const again = await connectRestoreSim(local.url, { adminToken: 'tok' });
       expect(await again.rules.list()).toEqual([]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('connectRestoreSim with a missing or wrong admin token fails at once with 401 unauthorized', async () => {
+    const local = await startRestoreSim({ adminToken: 'tok' });
+    try {
+      const t0 = Date.now();
+      const wrong = await connectRestoreSim(local.url, { adminToken: 'nope', waitMs: 5_000 }).catch((e: unknown) => e);
+      expect(wrong).toBeInstanceOf(RestoreSimError);
+      expect(wrong).toMatchObject({ status: 401, code: 'unauthorized', message: expect.stringMatching(/wrong/) });
+      const missing = await connectRestoreSim(local.url, { waitMs: 5_000 }).catch((e: unknown) => e);
+      expect(missing).toMatchObject({ status: 401, code: 'unauthorized', message: expect.stringMatching(/X-Sim-Admin-Token/) });
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      const noWait = await connectRestoreSim(local.url, { adminToken: 'nope', waitMs: 0 });
+      await expect(noWait.ready()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
     } finally {
       await local.close();
     }
