@@ -250,6 +250,25 @@ describe('vcenter JSON-RPC and fault rules', () => {
     expect(ops).toEqual(['session.create', 'restore.validate', 'job.create', 'job.get', 'job.get', 'jsonrpc.invoke']);
   });
 
+  it('a refused SDK create (HTTP 200 with result.error) does not use up a create-only rule', async () => {
+    app = await testApp();
+    const sid = await login();
+    await addRule({ id: 'once', match: { api: 'vcenter', operation: 'job.create' }, effects: { outcome: { state: 'FAILED', message: 'injected' } }, max: 1 });
+    const refused = await rpc(R + '.job', 'create', EMPTY, sec(sid));
+    expect(Object.keys(refused.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.invalid_argument']);
+    const noAuth = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec('nope'));
+    expect(Object.keys(noAuth.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
+    const rule = (await app.inject({ method: 'GET', url: '/_sim/rules/once' })).json();
+    expect({ matched: rule.matched, fired: rule.fired }).toEqual({ matched: 0, fired: 0 });
+    await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec(sid));
+    await app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds: 600 } });
+    const st = (await rpc(R + '.job', 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`];
+    expect(st.state).toBe('FAILED');
+    expect(st.messages.at(-1).STRUCTURE[`${R}.job.localizable_message`].default_message).toContain('injected');
+    const after = (await app.inject({ method: 'GET', url: '/_sim/rules/once' })).json();
+    expect({ matched: after.matched, fired: after.fired }).toEqual({ matched: 1, fired: 1 });
+  });
+
   it('errors before the handler stay JSON-RPC answers too: a body that is not JSON, an Accept it cannot meet', async () => {
     app = await testApp();
     const bad = await app.inject({ method: 'POST', url: '/api', headers: { 'content-type': 'application/json' }, payload: '{"jsonrpc":"2.0",' });

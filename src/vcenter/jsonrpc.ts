@@ -116,6 +116,17 @@ export function rpcOperation(req: FastifyRequest): string {
   return RPC_OPERATIONS.get(`${p.serviceId}.${p.operationId}`) ?? 'jsonrpc.invoke';
 }
 
+/** Whether a serialized JSON-RPC answer carries `result.output`. */
+function answeredOutput(payload: unknown): boolean {
+  if (typeof payload !== 'string') return false;
+  try {
+    const a = JSON.parse(payload) as { result?: { output?: unknown } } | null;
+    return !!a && typeof a === 'object' && !!a.result && typeof a.result === 'object' && 'output' in a.result;
+  } catch {
+    return false;
+  }
+}
+
 /** The request's JSON-RPC id when its body was read, else null. */
 const idOf = (req: FastifyRequest): Json => {
   const b = req.body as { id?: Json } | undefined;
@@ -158,6 +169,9 @@ export function jsonRpcRoute(
           // Fault rules see the vAPI operation invoked, by the REST routes' operation ids (`job.create`, …).
           operation: rpcOperation,
           operations: RPC_OPERATION_IDS,
+          // Every answer is HTTP 200: a create succeeded when its answer has `result.output` (not `result.error`), so a
+          // refused create does not use up a create-only rule (outcome, duration).
+          succeeded: (_req, status, payload) => status === 200 && answeredOutput(payload),
           subject: (req) => {
             const loc = (untype((req.body as { params?: Invoke } | undefined)?.params?.input) as { piece?: { location?: unknown } } | undefined)?.piece?.location;
             return typeof loc === 'string' ? loc : subject(req);
