@@ -90,10 +90,16 @@ const probeModule: ApiModuleFactory = () => ({
   stateCounts: () => ({}),
   forceState: () => ({ ok: false, statusCode: 404, reason: 'probe' }),
 });
-const vcenterProbe: ApiModuleFactory = (sim, config) => ({ ...probeModule(sim, config), name: 'vcenter', plugin: probe });
+const vcenterProbe: ApiModuleFactory = (sim, config) => ({
+  ...probeModule(sim, config),
+  name: 'vcenter',
+  plugin: probe,
+  forceState: (target) => ({ ok: true, state: target.state }),
+});
 
 interface Harness {
   app: FastifyInstance;
+  runtime: Runtime;
   sim: RestoreSimClient;
   url: string;
 }
@@ -115,7 +121,7 @@ async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   const sim = await connectRestoreSim(url, { adminToken: overrides.adminToken });
-  return { app, sim, url };
+  return { app, runtime, sim, url };
 }
 
 const rpc = (h: Harness, body: Rpc) =>
@@ -265,5 +271,70 @@ describe('subject', () => {
     expect(subjectCalls.n).toBe(1);
     expect(await (await createJob(h, { location: 'nfs://x' })).json()).toEqual({ effects: { durationSeconds: 3 } });
     expect(subjectCalls.n).toBe(2);
+  });
+});
+
+describe('rule ranges: one source of truth (validateRule), upper bounds included', () => {
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['latency ms', { effects: { latency: { kind: 'fixed', ms: 600_001 } } }, /effects\.latency\.ms: 0 to 600000/],
+    ['uniform maxMs', { effects: { latency: { kind: 'uniform', minMs: 0, maxMs: 700_000 } } }, /minMs and maxMs from 0 to 600000/],
+    ['sigma', { effects: { latency: { kind: 'lognormal', medianMs: 10, sigma: 6 } } }, /effects\.latency\.sigma: 0 to 5/],
+    ['median 0', { effects: { latency: { kind: 'lognormal', medianMs: 0, sigma: 1 } } }, /medianMs: above 0/],
+    ['duration', { match: { operation: 'job.create' }, effects: { durationSeconds: 31_536_001 } }, /durationSeconds: a number of seconds from 0 to 31536000/],
+    ['status', { effects: { error: { status: 600 } } }, /error\.status: an HTTP error status from 400 to 599/],
+    ['probability', { probability: 2, effects: { drop: true } }, /probability: 0 to 1/],
+    ['skip', { skip: -1, effects: { drop: true } }, /skip: a whole number >= 0/],
+    ['max', { max: 0, effects: { drop: true } }, /max: a whole number >= 1/],
+    ['id', { id: '-x', effects: { drop: true } }, /id: 1–64 letters/],
+  ];
+  it.each(bad)('refuses %s over HTTP (invalid_rule, with the range) and in validateRule alike', async (_name, spec, reason) => {
+    const { validateRule } = await import('../src/sim/rules.js');
+    expect(validateRule(spec as never).join('\n')).toMatch(reason);
+    const h = await harness();
+    const res = await fetch(`${h.url}/_sim/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; problems: string[] };
+    expect(body.error).toBe('invalid_rule');
+    expect(body.problems.join('\n')).toMatch(reason);
+  });
+
+  it('the control-plane rule schemas carry no numeric bounds of their own', async () => {
+    const S = await import('../src/control/schemas.js');
+    const bounds: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (!node || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node)) {
+        if (['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'pattern'].includes(k)) bounds.push(`${path}.${k}`);
+        walk(v, `${path}.${k}`);
+      }
+    };
+    walk(S.RuleInput, 'RuleInput');
+    walk(S.RulePut, 'RulePut');
+    expect(bounds).toEqual([]);
+  });
+});
+
+describe('forced states', () => {
+  it('settle the simulation once per request (the module settles around the move itself)', async () => {
+    const h = await harness();
+    let settles = 0;
+    const settle = h.runtime.sim.settle.bind(h.runtime.sim);
+    h.runtime.sim.settle = () => {
+      settles++;
+      return settle();
+    };
+    const res = await fetch(`${h.url}/_sim/vcenter/job/state`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'FAILED' }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ state: 'FAILED' });
+    expect(settles).toBe(1);
+  });
+});
+
+describe('metrics', () => {
+  it('render the state gauges of both modules', async () => {
+    const h = await harness();
+    const text = await h.sim.metrics();
+    expect(text).toContain('# TYPE restoresim_trilio_restores gauge');
+    expect(text).toContain('# TYPE restoresim_vcenter_jobs gauge');
   });
 });

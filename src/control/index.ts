@@ -273,8 +273,8 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
   // ---- forced states -----------------------------------------------------------------------------------------
   const force = (api: ApiName, target: { id?: string; state: string; message?: string }) => {
     const r = rt.module(api).forceState(target);
+    // The module settles before and after the move (and the app settled when the request arrived): no settle here.
     if (!r.ok) throw new SimError(r.statusCode ?? 409, r.reason ?? `cannot move to ${target.state}`);
-    rt.sim.settle();
     return { ...(target.id !== undefined ? { id: target.id } : {}), state: r.state ?? target.state };
   };
 

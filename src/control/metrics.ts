@@ -25,15 +25,10 @@ export function prometheusText(fastify: FastifyInstance): string {
   family('restoresim_requests_total', 'counter', 'Requests answered, by api, route pattern, method and status ("dropped" for dropped connections).',
     split(metrics.requests, ['api', 'route', 'method', 'status']));
 
-  const counts = (api: 'trilio' | 'vcenter'): [Record<string, string>, number][] => {
-    try {
-      return Object.entries(rt.module(api).stateCounts())
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([state, n]) => [{ state }, n]);
-    } catch {
-      return [];
-    }
-  };
+  const counts = (api: 'trilio' | 'vcenter'): [Record<string, string>, number][] =>
+    Object.entries(rt.module(api).stateCounts())
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([state, n]) => [{ state }, n]);
   family('restoresim_trilio_restores', 'gauge', 'Trilio restores by state.', counts('trilio'));
   family('restoresim_vcenter_jobs', 'gauge', 'vCenter restore jobs by state.', counts('vcenter'));
   family('restoresim_transitions_total', 'counter', 'Lifecycle transitions committed, by api, kind, from and to state.',

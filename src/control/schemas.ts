@@ -1,5 +1,6 @@
 // TypeBox schemas of the control plane (request and response of every /_sim route; they feed the OpenAPI document).
 import { Type, type Static } from '@sinclair/typebox';
+import { RULE_LIMITS } from '../sim/rules.js';
 
 export const ErrorBody = Type.Object(
   {
@@ -59,18 +60,20 @@ export const ClockPut = Type.Object(
   { additionalProperties: false },
 );
 
+// Rules: the schema checks shapes and types only; the ranges of the numbers are checked in one place, validateRule
+// (src/sim/rules.ts, RULE_LIMITS), whose problems name the field and its range (400 invalid_rule).
+const L = RULE_LIMITS;
+const range = (r: { min: number; max?: number }, unit = '') => (r.max === undefined ? `at least ${r.min}${unit}` : `${r.min} to ${r.max}${unit}`);
+const ms = (what: string) => Type.Number({ description: `${what}, ${range(L.latencyMs, ' ms')}` });
 const Latency = Type.Union([
-  Type.Object({ kind: Type.Literal('fixed'), ms: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
-  Type.Object(
-    { kind: Type.Literal('uniform'), minMs: Type.Number({ minimum: 0 }), maxMs: Type.Number({ minimum: 0 }) },
-    { additionalProperties: false },
-  ),
+  Type.Object({ kind: Type.Literal('fixed'), ms: ms('Delay') }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('uniform'), minMs: ms('Shortest delay'), maxMs: ms('Longest delay') }, { additionalProperties: false }),
   Type.Object(
     {
       kind: Type.Literal('lognormal'),
-      medianMs: Type.Number({ exclusiveMinimum: 0 }),
-      sigma: Type.Number({ minimum: 0 }),
-      maxMs: Type.Optional(Type.Number({ minimum: 0 })),
+      medianMs: Type.Number({ description: `Median delay, above ${L.latencyMs.min}, at most ${L.latencyMs.max} ms` }),
+      sigma: Type.Number({ description: `Spread, ${range(L.sigma)}` }),
+      maxMs: Type.Optional(ms('Cap (default 60000)')),
     },
     { additionalProperties: false },
   ),
@@ -102,11 +105,11 @@ export const RuleEffects = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    durationSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+    durationSeconds: Type.Optional(Type.Number({ description: `Total clock time of the created restore or job, ${range(L.durationSeconds, ' s')}` })),
     error: Type.Optional(
       Type.Object(
         {
-          status: Type.Integer({ minimum: 400, maximum: 599 }),
+          status: Type.Integer({ description: `HTTP error status, ${range(L.errorStatus)}` }),
           message: Type.Optional(Type.String()),
           vendorError: Type.Optional(Type.String({ description: 'vCenter: vAPI error type in snake case, e.g. service_unavailable' })),
         },
@@ -123,14 +126,14 @@ const ruleFields = {
   description: Type.Optional(Type.String()),
   match: Type.Optional(RuleMatch),
   effects: RuleEffects,
-  probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  skip: Type.Optional(Type.Integer({ minimum: 0 })),
-  max: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  probability: Type.Optional(Type.Number({ description: `Chance that a counted match fires, ${range(L.probability)} (default 1)` })),
+  skip: Type.Optional(Type.Integer({ description: `Matches to let pass first, ${range(L.skip)} (default 0)` })),
+  max: Type.Optional(Type.Union([Type.Integer({ description: `Most firings, ${range(L.max)}` }), Type.Null()])),
   enabled: Type.Optional(Type.Boolean()),
 };
 
 export const RuleInput = Type.Object(
-  { id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })), ...ruleFields },
+  { id: Type.Optional(Type.String({ description: '1–64 letters, digits, ".", "_" or "-", starting with a letter or digit' })), ...ruleFields },
   { additionalProperties: false },
 );
 export const RulePut = Type.Object(ruleFields, { additionalProperties: false });

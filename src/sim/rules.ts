@@ -237,6 +237,20 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** The most latency rules may add to one request (one rule's bound, and the cap on their sum). */
 export const MAX_LATENCY_MS = 600_000;
 
+/**
+ * The ranges of a rule's numbers. validateRule is the one place they are checked (the control plane's TypeBox
+ * schema checks only shapes and types, and quotes these in its descriptions).
+ */
+export const RULE_LIMITS = {
+  latencyMs: { min: 0, max: MAX_LATENCY_MS },
+  sigma: { min: 0, max: 5 },
+  durationSeconds: { min: 0, max: 31_536_000 },
+  errorStatus: { min: 400, max: 599 },
+  probability: { min: 0, max: 1 },
+  skip: { min: 0 },
+  max: { min: 1 },
+} as const;
+
 function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -327,12 +341,14 @@ export function validateRule(spec: RuleSpec, catalog: OperationCatalog = new Ope
       }
       if (outcomeApis.length > 1) p.push('effects.outcome: the states of trilio and vcenter differ; match one api per outcome rule');
     }
-    if (e.durationSeconds !== undefined && !(isNum(e.durationSeconds) && e.durationSeconds >= 0 && e.durationSeconds <= 31_536_000)) {
-      p.push('effects.durationSeconds: a number of seconds from 0 to 31536000');
+    const d = RULE_LIMITS.durationSeconds;
+    if (e.durationSeconds !== undefined && !(isNum(e.durationSeconds) && e.durationSeconds >= d.min && e.durationSeconds <= d.max)) {
+      p.push(`effects.durationSeconds: a number of seconds from ${d.min} to ${d.max}`);
     }
   }
   if (e.error !== undefined) {
-    if (!isInt(e.error.status) || e.error.status < 400 || e.error.status > 599) p.push('effects.error.status: an HTTP error status from 400 to 599');
+    const st = RULE_LIMITS.errorStatus;
+    if (!isInt(e.error.status) || e.error.status < st.min || e.error.status > st.max) p.push(`effects.error.status: an HTTP error status from ${st.min} to ${st.max}`);
     if (e.error.vendorError !== undefined) {
       if (api === 'trilio' || (opApis.size > 0 && !opApis.has('vcenter'))) p.push('effects.error.vendorError: a vAPI error type applies to vcenter only');
       else if (!/^[a-z][a-z_]*$/.test(e.error.vendorError)) p.push('effects.error.vendorError: a vAPI error type in snake case, e.g. service_unavailable');
@@ -345,23 +361,26 @@ export function validateRule(spec: RuleSpec, catalog: OperationCatalog = new Ope
   }
   if (e.latency !== undefined) {
     const l = e.latency;
-    const ms = (n: unknown) => isNum(n) && n >= 0 && n <= MAX_LATENCY_MS;
+    const { min, max } = RULE_LIMITS.latencyMs;
+    const ms = (n: unknown) => isNum(n) && n >= min && n <= max;
     if (l.kind === 'fixed') {
-      if (!ms(l.ms)) p.push(`effects.latency.ms: 0 to ${MAX_LATENCY_MS}`);
+      if (!ms(l.ms)) p.push(`effects.latency.ms: ${min} to ${max}`);
     } else if (l.kind === 'uniform') {
-      if (!ms(l.minMs) || !ms(l.maxMs)) p.push(`effects.latency: minMs and maxMs from 0 to ${MAX_LATENCY_MS}`);
+      if (!ms(l.minMs) || !ms(l.maxMs)) p.push(`effects.latency: minMs and maxMs from ${min} to ${max}`);
       else if (l.minMs > l.maxMs) p.push('effects.latency: minMs must not exceed maxMs');
     } else if (l.kind === 'lognormal') {
-      if (!ms(l.medianMs) || l.medianMs <= 0) p.push(`effects.latency.medianMs: above 0, at most ${MAX_LATENCY_MS}`);
-      if (!isNum(l.sigma) || l.sigma < 0 || l.sigma > 5) p.push('effects.latency.sigma: 0 to 5');
-      if (l.maxMs !== undefined && !ms(l.maxMs)) p.push(`effects.latency.maxMs: 0 to ${MAX_LATENCY_MS}`);
+      if (!ms(l.medianMs) || l.medianMs <= min) p.push(`effects.latency.medianMs: above ${min}, at most ${max}`);
+      const sg = RULE_LIMITS.sigma;
+      if (!isNum(l.sigma) || l.sigma < sg.min || l.sigma > sg.max) p.push(`effects.latency.sigma: ${sg.min} to ${sg.max}`);
+      if (l.maxMs !== undefined && !ms(l.maxMs)) p.push(`effects.latency.maxMs: ${min} to ${max}`);
     } else {
       p.push('effects.latency.kind: fixed, uniform or lognormal');
     }
   }
-  if (spec.probability !== undefined && !(isNum(spec.probability) && spec.probability >= 0 && spec.probability <= 1)) p.push('probability: 0 to 1');
-  if (spec.skip !== undefined && !(isInt(spec.skip) && spec.skip >= 0)) p.push('skip: a whole number >= 0');
-  if (spec.max !== undefined && spec.max !== null && !(isInt(spec.max) && spec.max >= 1)) p.push('max: a whole number >= 1 (or null for no limit)');
+  const pr = RULE_LIMITS.probability;
+  if (spec.probability !== undefined && !(isNum(spec.probability) && spec.probability >= pr.min && spec.probability <= pr.max)) p.push(`probability: ${pr.min} to ${pr.max}`);
+  if (spec.skip !== undefined && !(isInt(spec.skip) && spec.skip >= RULE_LIMITS.skip.min)) p.push(`skip: a whole number >= ${RULE_LIMITS.skip.min}`);
+  if (spec.max !== undefined && spec.max !== null && !(isInt(spec.max) && spec.max >= RULE_LIMITS.max.min)) p.push(`max: a whole number >= ${RULE_LIMITS.max.min} (or null for no limit)`);
   return p;
 }
 
