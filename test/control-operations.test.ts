@@ -45,6 +45,8 @@ const probe: FastifyPluginAsync = async (f) => {
             return RPC_OPS[`${b?.serviceId}.${b?.operationId}`] ?? 'jsonrpc.invoke';
           },
           operations: ['jsonrpc.invoke', 'job.create', 'job.get'],
+          // JSON-RPC answers errors with 200: a create succeeded when the body has no error.
+          succeeded: (_r: FastifyRequest, status: number, payload: unknown) => status === 200 && !String(payload).includes('"error"'),
           subject: (r) => {
             subjectCalls.n++;
             return (r.body as Rpc | undefined)?.location;
@@ -52,7 +54,11 @@ const probe: FastifyPluginAsync = async (f) => {
         },
       },
     },
-    async (request, reply) => reply.code((request.body as Rpc).status ?? 200).send({ effects: request.simEffects }),
+    async (request, reply) => {
+      const body = request.body as Rpc & { fail?: boolean };
+      if (body.fail) return reply.code(200).send({ error: { code: -32000, message: 'feature_in_use' } });
+      return reply.code(body.status ?? 200).send({ effects: request.simEffects });
+    },
   );
   // A REST-like create that validates its body in the handler (400 when the location is missing).
   f.post(
@@ -197,7 +203,35 @@ describe('create-only rules count only successful creates', () => {
   });
 });
 
+describe('create-only rules on a route with its own success test', () => {
+  it('a JSON-RPC error answered with 200 gives the match back', async () => {
+    const h = await harness();
+    await h.sim.rules.add({ id: 'once', match: { operation: 'job.create' }, effects: { outcome: { state: 'FAILED' } }, max: 1 });
+    const failed = await rpc(h, { serviceId: 'com.vmware.appliance.recovery.restore.job', operationId: 'create', location: 'x', fail: true } as Rpc);
+    expect(failed.status).toBe(200);
+    expect(await counters(h, 'once')).toEqual({ matched: 0, fired: 0 });
+    expect(await (await rpcCreate(h, 'x')).json()).toEqual({ effects: { outcome: { state: 'FAILED' } } });
+    expect(await counters(h, 'once')).toEqual({ matched: 1, fired: 1 });
+  });
+});
+
 describe('latency', () => {
+  it('ends when the client goes away (no reset, no close): the request is journalled as dropped', async () => {
+    const h = await harness();
+    await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
+    const t0 = Date.now();
+    const aborted = await fetch(`${h.url}/api/appliance/recovery/restore/job`, { signal: AbortSignal.timeout(200) }).catch((e: Error) => e);
+    expect(aborted).toBeInstanceOf(Error);
+    let entries: Awaited<ReturnType<typeof h.sim.requests>> = [];
+    while (Date.now() - t0 < 4_000) {
+      entries = await h.sim.requests({ path: '/api/appliance' });
+      if (entries.length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ status: 0, dropped: true });
+  });
+
   it('sums to at most MAX_LATENCY_MS', async () => {
     const { RuleEngine, MAX_LATENCY_MS } = await import('../src/sim/rules.js');
     const engine = new RuleEngine(1);
