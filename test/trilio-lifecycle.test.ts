@@ -243,6 +243,24 @@ describe('trilio restore lifecycle', () => {
     expect((await show(r2.id)).error_msg).toBe('Cancel requested for restore');
   });
 
+  it('a restore forced to a terminal state while still restoring was never picked up: no host, no size', async () => {
+    app = await testApp();
+    const force = (id: string, body: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/_sim/trilio/restores/${id}/state`, payload: body });
+    const r = await create(S1, oneclick);
+    await advance(0.3);
+    expect((await force(r.id, { state: 'error' })).json()).toMatchObject({ state: 'error' });
+    expect(await show(r.id)).toMatchObject({ status: 'error', host: '', size: 0, uploaded_size: 0 });
+    // Forced to error later, while uploading: the host is set and only what was uploaded by then counts.
+    const r2 = await create(S1, oneclick);
+    await advance(20);
+    const running = await show(r2.id);
+    expect(running).toMatchObject({ status: 'uploading', host: 'TVM1', size: 2147483648 });
+    await force(r2.id, { state: 'error' });
+    const failed = await show(r2.id);
+    expect(failed).toMatchObject({ status: 'error', host: 'TVM1', size: 2147483648 });
+    expect(failed.uploaded_size).toBe(Math.floor((2147483648 * running.progress_percent) / 100));
+  });
+
   it('fault-rule outcomes and durations apply to the created restore', async () => {
     app = await testApp();
     const rule = await app.inject({

@@ -322,11 +322,19 @@ export class TrilioState {
     return evaluate(r.plan, r.started_at, now, r.cancel ?? null);
   }
 
-  /** Whether the worker picked the restore up (left `restoring`) at time t. */
+  /**
+   * Whether the worker picked the restore up at time t: once a phase after the leading `restoring` ones has started
+   * (before any cancel request). A plan that ends while still `restoring` (forced to a terminal state, cut short) was
+   * never picked up: no host, no size.
+   */
   pickedUpAt(r: RestoreRow, t: number): boolean {
     if (!r.plan || r.started_at === undefined) return r.status !== 'restoring';
-    const first = r.plan.phases[0];
-    const pickup = r.started_at + Math.round((first?.state === 'restoring' ? first.seconds : 0) * 1000);
+    const phases = r.plan.phases;
+    let i = 0;
+    let waited = 0;
+    for (; i < phases.length && phases[i]!.state === 'restoring'; i++) waited += phases[i]!.seconds;
+    if (i === phases.length) return false;
+    const pickup = r.started_at + Math.round(waited * 1000);
     const limit = r.cancel ? Math.min(t, r.cancel.at) : t;
     return limit >= pickup;
   }
@@ -407,7 +415,9 @@ export class TrilioState {
     } else {
       r.progress_msg = '';
       r.error_msg = ev.message ?? (ev.state === 'cancelled' ? CANCEL_MESSAGE : 'Failed restoring snapshot');
-      r.uploaded_size = ev.state === 'error' ? size : Math.min(size, Math.floor((size * ev.progress) / 100));
+      // Uploaded as far as the restore got: a plan's end reports 100 %, so its last phase says how far that was.
+      const reached = ev.phaseIndex === -1 ? ev.progress : (r.plan?.phases[r.plan.phases.length - 1]?.progress[1] ?? 0);
+      r.uploaded_size = Math.min(size, Math.floor((size * reached) / 100));
     }
     if (ev.state === 'cancelled' && !r.metadata.some((m) => m.key === 'cancel_requested')) this.addMeta(r, 'cancel_requested', '1', ts);
     this.addMeta(r, 'data_transfer_time', '0', ts);
