@@ -2,6 +2,9 @@
 // every error, driven by the virtual clock.
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { testApp, T0 } from './helpers.js';
 import type { Config } from '../src/config.js';
@@ -646,5 +649,77 @@ describe('vcenter fixtures', () => {
     const r = await app.inject({ method: 'POST', url: '/_sim/fixtures', payload: { vcenter: { users: 'root' } } });
     expect(r.statusCode).toBe(400);
     expect(r.body).toContain('fixtures.vcenter.users: must be an array');
+  });
+});
+
+describe('vcenter storage', () => {
+  it('polling a running job writes nothing (progress is computed); only its state changes are stored', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restoresim-vcenter-'));
+    const file = path.join(dir, 'sim.db');
+    const spy = { db: undefined as Database.Database | undefined };
+    try {
+      await start({ db: file });
+      spy.db = new Database(file, { readonly: true });
+      /** Changes by other connections, as SQLite counts them (`PRAGMA data_version` moves on every commit). */
+      const version = () => spy.db!.pragma('data_version', { simple: true }) as number;
+      const A = { authorization: basic() };
+      const created = await app.inject({ method: 'POST', url: '/api/appliance/recovery/restore/job', headers: A, payload: good() });
+      expect(created.statusCode).toBe(201);
+      const cols = (spy.db.prepare("SELECT name FROM pragma_table_info('vcenter_job')").all() as { name: string }[]).map((c) => c.name);
+      expect(cols).toEqual(['id', 'state', 'plan', 'phase_messages', 'parts', 'started_at']);
+      let last = -1;
+      for (let i = 0; i < 12; i++) {
+        await advance(4);
+        const v = version();
+        for (const url of ['/api/appliance/recovery/restore/job', '/rest/appliance/recovery/restore/job']) {
+          const r = await app.inject({ method: 'GET', url, headers: A });
+          const job = url.startsWith('/api') ? r.json() : r.json().value;
+          expect(job.state).toBe('INPROGRESS');
+          expect(job.progress).toBeGreaterThanOrEqual(last);
+          last = job.progress;
+        }
+        expect(version(), `poll ${i}`).toBe(v);
+      }
+      expect(last).toBeGreaterThan(50);
+      await advance(600);
+      const done = await app.inject({ method: 'GET', url: '/api/appliance/recovery/restore/job', headers: A });
+      expect(done.json()).toMatchObject({ state: 'SUCCEEDED', progress: 100 });
+      expect(spy.db.prepare('SELECT state FROM vcenter_job').get()).toEqual({ state: 'SUCCEEDED' });
+      const v = version();
+      await app.inject({ method: 'GET', url: '/api/appliance/recovery/restore/job', headers: A });
+      expect(version()).toBe(v);
+    } finally {
+      spy.db?.close();
+      await app.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a database from before migration 2 (progress, finished_at, request columns) upgrades, and its running job goes on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restoresim-vcenter-'));
+    const file = path.join(dir, 'sim.db');
+    try {
+      await start({ db: file });
+      const A = { authorization: basic() };
+      expect((await app.inject({ method: 'POST', url: '/api/appliance/recovery/restore/job', headers: A, payload: good() })).statusCode).toBe(201);
+      await advance(10);
+      await app.close();
+      // Back to the version 1 layout, as an older restoresim left it.
+      const db = new Database(file);
+      db.exec(`ALTER TABLE vcenter_job ADD COLUMN progress INTEGER NOT NULL DEFAULT 7;
+               ALTER TABLE vcenter_job ADD COLUMN request TEXT NOT NULL DEFAULT '{}';
+               ALTER TABLE vcenter_job ADD COLUMN finished_at INTEGER;
+               UPDATE schema_versions SET version = 1 WHERE namespace = 'vcenter';`);
+      db.close();
+      await start({ db: file });
+      const mid = await app.inject({ method: 'GET', url: '/api/appliance/recovery/restore/job', headers: A });
+      expect(mid.json().state).toBe('INPROGRESS');
+      expect(mid.json().progress).toBeGreaterThan(7);
+      await advance(600);
+      expect((await app.inject({ method: 'GET', url: '/api/appliance/recovery/restore/job', headers: A })).json()).toMatchObject({ state: 'SUCCEEDED', progress: 100 });
+    } finally {
+      await app.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Simulation } from '../sim/simulation.js';
-import type { Migration } from '../sim/store.js';
+import type { Db, Migration } from '../sim/store.js';
 import { evaluate, rebase, type Phase, type Plan } from '../sim/lifecycle.js';
 import { isoZ } from '../sim/clock.js';
 import type { CreateEffects } from '../sim/rules.js';
@@ -42,6 +42,15 @@ const MIGRATIONS: Migration[] = [
         created_at INTEGER NOT NULL,
         last_accessed_at INTEGER NOT NULL
       );`,
+  },
+  {
+    // progress, finished_at and request were written and never read: the job's status at any instant is computed
+    // from its plan (only the committed state is stored, for transitions and counts).
+    version: 2,
+    up: `
+      ALTER TABLE vcenter_job DROP COLUMN progress;
+      ALTER TABLE vcenter_job DROP COLUMN finished_at;
+      ALTER TABLE vcenter_job DROP COLUMN request;`,
   },
 ];
 
@@ -92,12 +101,45 @@ export interface SessionInfo {
 
 interface JobRow {
   state: string;
-  progress: number;
   plan: string;
   phase_messages: string;
   parts: string | null;
   started_at: number;
-  finished_at: number | null;
+}
+
+/** The job row, parsed (once per engine call). */
+interface Job {
+  /** Committed state: INPROGRESS | SUCCEEDED | FAILED. */
+  state: string;
+  plan: Plan;
+  phaseMessages: LocalizableMessage[];
+  parts: string[] | null;
+  startedAt: number;
+}
+
+/** Every statement the engine runs, prepared once (after the migrations). */
+function statements(db: Db) {
+  return {
+    appliance: db.prepare('SELECT section, state FROM vcenter_appliance WHERE id = 1'),
+    saveAppliance: db.prepare(
+      'INSERT INTO vcenter_appliance (id, section, state) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET section = excluded.section, state = excluded.state',
+    ),
+    sessions: db.prepare('SELECT id, user FROM vcenter_session'),
+    session: db.prepare('SELECT id, user, created_at, last_accessed_at FROM vcenter_session WHERE id = ?'),
+    insertSession: db.prepare('INSERT INTO vcenter_session (id, user, created_at, last_accessed_at) VALUES (?, ?, ?, ?)'),
+    touchSession: db.prepare('UPDATE vcenter_session SET last_accessed_at = ? WHERE id = ?'),
+    deleteSession: db.prepare('DELETE FROM vcenter_session WHERE id = ?'),
+    job: db.prepare('SELECT state, plan, phase_messages, parts, started_at FROM vcenter_job WHERE id = 1'),
+    jobState: db.prepare('SELECT state FROM vcenter_job WHERE id = 1'),
+    putJob: db.prepare(
+      `INSERT INTO vcenter_job (id, state, plan, phase_messages, parts, started_at) VALUES (1, 'INPROGRESS', ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET state = excluded.state, plan = excluded.plan, phase_messages = excluded.phase_messages,
+         parts = excluded.parts, started_at = excluded.started_at`,
+    ),
+    setJobState: db.prepare('UPDATE vcenter_job SET state = ? WHERE id = 1'),
+    setJobPlan: db.prepare('UPDATE vcenter_job SET plan = ? WHERE id = 1'),
+    deleteJob: db.prepare('DELETE FROM vcenter_job'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -221,12 +263,14 @@ const PHASE_SPEC: Record<PhaseName, { seconds: number; progress: [number, number
 
 export class VcenterEngine {
   private cache: { section: VcenterSection; state: string } | undefined;
+  private readonly q: ReturnType<typeof statements>;
 
   constructor(
     private readonly sim: Simulation,
     private readonly config: Config,
   ) {
     sim.store.migrate('vcenter', MIGRATIONS);
+    this.q = statements(sim.store.db);
   }
 
   private get db() {
@@ -237,7 +281,7 @@ export class VcenterEngine {
 
   private appliance(): { section: VcenterSection; state: string } {
     if (this.cache) return this.cache;
-    const row = this.db.prepare('SELECT section, state FROM vcenter_appliance WHERE id = 1').get() as
+    const row = this.q.appliance.get() as
       | { section: string; state: string }
       | undefined;
     const section = row ? (JSON.parse(row.section) as VcenterSection) : normalizeSection({});
@@ -254,9 +298,7 @@ export class VcenterEngine {
   }
 
   private saveAppliance(section: VcenterSection, state: string): void {
-    this.db
-      .prepare('INSERT INTO vcenter_appliance (id, section, state) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET section = excluded.section, state = excluded.state')
-      .run(JSON.stringify(section), state);
+    this.q.saveAppliance.run(JSON.stringify(section), state);
     this.cache = undefined;
   }
 
@@ -264,7 +306,7 @@ export class VcenterEngine {
     if (mode === 'replace') {
       const section = normalizeSection(raw);
       this.saveAppliance(section, section.appliance.state);
-      this.db.prepare('DELETE FROM vcenter_job').run();
+      this.q.deleteJob.run();
       this.dropSessionsOfUnknownUsers(section);
       return;
     }
@@ -276,8 +318,7 @@ export class VcenterEngine {
 
   private dropSessionsOfUnknownUsers(section: VcenterSection): void {
     const users = new Set(section.users.map((u) => u.username));
-    for (const s of this.db.prepare('SELECT id, user FROM vcenter_session').all() as { id: string; user: string }[])
-      if (!users.has(s.user)) this.db.prepare('DELETE FROM vcenter_session WHERE id = ?').run(s.id);
+    for (const s of this.q.sessions.all() as { id: string; user: string }[]) if (!users.has(s.user)) this.q.deleteSession.run(s.id);
   }
 
   // ---- sessions ------------------------------------------------------------------------------------------------
@@ -290,27 +331,27 @@ export class VcenterEngine {
   createSession(user: string): string {
     const id = randomBytes(16).toString('hex');
     const now = this.sim.now();
-    this.db.prepare('INSERT INTO vcenter_session (id, user, created_at, last_accessed_at) VALUES (?, ?, ?, ?)').run(id, user, now, now);
+    this.q.insertSession.run(id, user, now, now);
     return id;
   }
 
   /** A live session (touched), or undefined when unknown or idle-expired (an expired one is deleted). */
   session(id: string): SessionInfo | undefined {
-    const row = this.db.prepare('SELECT id, user, created_at, last_accessed_at FROM vcenter_session WHERE id = ?').get(id) as
+    const row = this.q.session.get(id) as
       | { id: string; user: string; created_at: number; last_accessed_at: number }
       | undefined;
     if (!row) return undefined;
     const now = this.sim.now();
     if (now - row.last_accessed_at >= this.config.sessionIdle * 1000) {
-      this.db.prepare('DELETE FROM vcenter_session WHERE id = ?').run(id);
+      this.q.deleteSession.run(id);
       return undefined;
     }
-    this.db.prepare('UPDATE vcenter_session SET last_accessed_at = ? WHERE id = ?').run(now, id);
+    this.q.touchSession.run(now, id);
     return { id: row.id, user: row.user, created_time: isoZ(row.created_at), last_accessed_time: isoZ(row.last_accessed_at) };
   }
 
   deleteSession(id: string): void {
-    this.db.prepare('DELETE FROM vcenter_session WHERE id = ?').run(id);
+    this.q.deleteSession.run(id);
   }
 
   // ---- backups -------------------------------------------------------------------------------------------------
@@ -372,62 +413,78 @@ export class VcenterEngine {
 
   // ---- the job -------------------------------------------------------------------------------------------------
 
-  private jobRow(): JobRow | undefined {
-    return this.db.prepare('SELECT state, progress, plan, phase_messages, parts, started_at, finished_at FROM vcenter_job WHERE id = 1').get() as
-      | JobRow
-      | undefined;
+  /** The job row, parsed; undefined before the first job (NONE). */
+  private readJob(): Job | undefined {
+    const row = this.q.job.get() as JobRow | undefined;
+    if (!row) return undefined;
+    return {
+      state: row.state,
+      plan: JSON.parse(row.plan) as Plan,
+      phaseMessages: JSON.parse(row.phase_messages) as LocalizableMessage[],
+      parts: row.parts ? (JSON.parse(row.parts) as string[]) : null,
+      startedAt: row.started_at,
+    };
   }
 
-  /** The job as clients see it at `now`. */
-  view(now = this.sim.now()): RestoreJobStatus {
-    const row = this.jobRow();
-    if (!row) return { state: 'NONE', messages: [], progress: 0 };
-    const plan = JSON.parse(row.plan) as Plan;
-    const phaseMsgs = JSON.parse(row.phase_messages) as LocalizableMessage[];
-    const ev = evaluate(plan, row.started_at, now);
+  /** The job as clients see it at `now`, computed from its plan. */
+  private view(job: Job | undefined, now: number): RestoreJobStatus {
+    if (!job) return { state: 'NONE', messages: [], progress: 0 };
+    const { plan, phaseMessages } = job;
+    const ev = evaluate(plan, job.startedAt, now);
     let out: RestoreJobStatus;
     if (!ev.terminal) {
-      out = { state: 'INPROGRESS', messages: phaseMsgs.slice(0, ev.phaseIndex + 1), progress: ev.progress };
+      out = { state: 'INPROGRESS', messages: phaseMessages.slice(0, ev.phaseIndex + 1), progress: ev.progress };
     } else {
       const last = plan.phases[plan.phases.length - 1];
       const progress = plan.terminal.state === 'SUCCEEDED' ? 100 : (last?.progress[1] ?? 0);
-      const messages = phaseMsgs.slice(0, plan.phases.length);
+      const messages = phaseMessages.slice(0, plan.phases.length);
       if (plan.terminal.message) messages.push(JSON.parse(plan.terminal.message) as LocalizableMessage);
-      out = { state: plan.terminal.state, messages, progress };
+      out = { state: plan.terminal.state as RestoreJobStatus['state'], messages, progress };
     }
-    if (row.parts) out.parts = JSON.parse(row.parts) as string[];
+    if (job.parts) out.parts = job.parts;
     return out;
+  }
+
+  /**
+   * Commits the job's state at `now` (a write only when the state changes: progress is computed, never stored), emits
+   * the transition, configures the appliance on success; returns the job as committed.
+   */
+  private advance(job: Job | undefined, now: number): Job | undefined {
+    if (!job || job.state !== 'INPROGRESS') return job;
+    const ev = evaluate(job.plan, job.startedAt, now);
+    if (!ev.terminal) return job;
+    const state = job.plan.terminal.state;
+    const write = () => {
+      this.q.setJobState.run(state);
+      if (state === 'SUCCEEDED') this.saveAppliance(this.section(), 'CONFIGURED');
+      this.sim.transition({ api: 'vcenter', kind: 'job', id: JOB_ID, from: job.state, to: state, at: ev.finishedAt ?? now });
+    };
+    if (this.db.inTransaction) write();
+    else this.sim.store.tx(write);
+    return { ...job, state };
   }
 
   /** job.get: commits what is due and answers the job at one instant (so state, appliance and view agree). */
   get(): RestoreJobStatus {
     const now = this.sim.now();
-    this.settle(now);
-    return this.view(now);
+    return this.view(this.advance(this.readJob(), now), now);
   }
 
   create(req: RestoreRequest, effects: CreateEffects): RestoreJobStatus {
     const now = this.sim.now();
     return this.sim.store.tx(() => {
-      this.settle(now);
+      const prev = this.advance(this.readJob(), now);
       if (this.applianceState() !== 'DEPLOYED')
         throw vapiError('not_allowed_in_current_state', `${M}.job.not_allowed_in_current_state`, 'Restore is allowed only after deployment and before firstboot');
-      const row = this.jobRow();
-      if (row?.state === 'INPROGRESS')
+      if (prev?.state === 'INPROGRESS')
         throw vapiError('feature_in_use', `${M}.job.feature_in_use`, 'A backup or restore is already in progress');
       this.checkScheme(req);
       const { plan, phaseMessages } = this.plan(req, effects);
-      this.db
-        .prepare(
-          `INSERT INTO vcenter_job (id, state, progress, plan, phase_messages, parts, request, started_at, finished_at)
-           VALUES (1, 'INPROGRESS', 0, ?, ?, ?, ?, ?, NULL)
-           ON CONFLICT(id) DO UPDATE SET state = excluded.state, progress = 0, plan = excluded.plan, phase_messages = excluded.phase_messages,
-             parts = excluded.parts, request = excluded.request, started_at = excluded.started_at, finished_at = NULL`,
-        )
-        .run(JSON.stringify(plan), JSON.stringify(phaseMessages), req.parts ? JSON.stringify(req.parts) : null, JSON.stringify(mask(req)), now);
-      this.sim.transition({ api: 'vcenter', kind: 'job', id: JOB_ID, from: row?.state ?? 'NONE', to: 'INPROGRESS', at: now });
-      this.settle(now);
-      return this.view(now);
+      const parts = req.parts ? [...req.parts] : null;
+      this.q.putJob.run(JSON.stringify(plan), JSON.stringify(phaseMessages), parts ? JSON.stringify(parts) : null, now);
+      this.sim.transition({ api: 'vcenter', kind: 'job', id: JOB_ID, from: prev?.state ?? 'NONE', to: 'INPROGRESS', at: now });
+      const job = this.advance({ state: 'INPROGRESS', plan, phaseMessages, parts, startedAt: now }, now);
+      return this.view(job, now);
     });
   }
 
@@ -515,54 +572,38 @@ export class VcenterEngine {
   cancel(user: string): ReturnResult {
     const now = this.sim.now();
     return this.sim.store.tx(() => {
-      this.settle(now);
-      const row = this.jobRow();
-      if (row?.state !== 'INPROGRESS')
+      const job = this.advance(this.readJob(), now);
+      if (job?.state !== 'INPROGRESS')
         return { status: 'FAIL', messages: [msg(`${M}.job.cancel.nothing`, 'No restore job is in progress: there is nothing to cancel')] };
       const cancelMsg = msg(`${M}.job.canceled`, `The restore job was canceled by ${user}`, [user]);
-      this.cutShort(row, now, { state: 'FAILED', message: JSON.stringify(cancelMsg) });
+      this.cutShort(job, now, { state: 'FAILED', message: JSON.stringify(cancelMsg) });
       return { status: 'OK', messages: [msg(`${M}.job.cancel.ok`, 'The restore job was canceled')] };
     });
   }
 
-  private cutShort(row: JobRow, now: number, terminal: { state: string; message: string }): void {
-    const plan = rebase(JSON.parse(row.plan) as Plan, row.started_at, now, terminal);
-    this.db.prepare('UPDATE vcenter_job SET plan = ? WHERE id = 1').run(JSON.stringify(plan));
-    this.settle(now);
+  private cutShort(job: Job, now: number, terminal: { state: string; message: string }): void {
+    const plan = rebase(job.plan, job.startedAt, now, terminal);
+    this.q.setJobPlan.run(JSON.stringify(plan));
+    this.advance({ ...job, plan }, now);
   }
 
   /** Commits the job's state at `now`; emits one transition per state change; a success configures the appliance. */
   settle(now: number): void {
-    const row = this.jobRow();
-    if (!row || row.state !== 'INPROGRESS') return;
-    const v = this.view(now);
-    const write = () => {
-      if (v.state === row.state && v.progress === row.progress) return;
-      const plan = JSON.parse(row.plan) as Plan;
-      const finishedAt = v.state === 'INPROGRESS' ? null : (evaluate(plan, row.started_at, now).finishedAt ?? now);
-      this.db.prepare('UPDATE vcenter_job SET state = ?, progress = ?, finished_at = ? WHERE id = 1').run(v.state, v.progress, finishedAt);
-      if (v.state !== row.state) {
-        if (v.state === 'SUCCEEDED') this.saveAppliance(this.section(), 'CONFIGURED');
-        this.sim.transition({ api: 'vcenter', kind: 'job', id: JOB_ID, from: row.state, to: v.state, at: finishedAt ?? now });
-      }
-    };
-    if (this.db.inTransaction) write();
-    else this.sim.store.tx(write);
+    this.advance(this.readJob(), now);
   }
 
   stateCounts(): Record<string, number> {
-    const row = this.jobRow();
+    const row = this.q.jobState.get() as { state: string } | undefined;
     return row ? { [row.state]: 1 } : {};
   }
 
   forceState(target: { state: string; message?: string }): ForceResult {
     const now = this.sim.now();
     return this.sim.store.tx(() => {
-      this.settle(now);
-      const row = this.jobRow();
-      if (!row) return { ok: false, statusCode: 404, reason: 'there is no restore job (state NONE)' };
-      if (row.state !== 'INPROGRESS')
-        return { ok: false, statusCode: 409, reason: `the restore job already ended (${row.state}); a finished job cannot move` };
+      const job = this.advance(this.readJob(), now);
+      if (!job) return { ok: false, statusCode: 404, reason: 'there is no restore job (state NONE)' };
+      if (job.state !== 'INPROGRESS')
+        return { ok: false, statusCode: 409, reason: `the restore job already ended (${job.state}); a finished job cannot move` };
       if (target.state === 'INPROGRESS') return { ok: true, state: 'INPROGRESS' };
       if (target.state !== 'FAILED' && target.state !== 'SUCCEEDED')
         return { ok: false, statusCode: 409, reason: `a running restore job can move only to SUCCEEDED or FAILED, not ${target.state}` };
@@ -570,14 +611,8 @@ export class VcenterEngine {
         target.state === 'FAILED'
           ? msg(`${M}.job.failed`, target.message ?? 'Restore failed', [target.message ?? 'Restore failed'])
           : msg(`${M}.job.succeeded`, target.message ?? 'Restore completed successfully');
-      this.cutShort(row, now, { state: target.state, message: JSON.stringify(m) });
+      this.cutShort(job, now, { state: target.state, message: JSON.stringify(m) });
       return { ok: true, state: target.state };
     });
   }
-}
-
-function mask(req: RestoreRequest): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...req };
-  for (const k of ['backup_password', 'location_password', 'sso_admin_user_password']) if (out[k] !== undefined) out[k] = '***';
-  return out;
 }
