@@ -15,7 +15,7 @@ export class Runtime {
   ready = false;
 
   constructor(readonly config: Config, factories: ApiModuleFactory[], opts: { start?: number } = {}) {
-    this.sim = new Simulation({ db: config.db, clock: config.clock, speed: config.speed, seed: config.seed, start: opts.start });
+    this.sim = new Simulation({ db: config.db, clock: config.clock, speed: config.speed, start: opts.start });
     try {
       this.modules = factories.map((f) => f(this.sim, config));
       for (const m of this.modules) this.sim.onSettle((now) => m.settle(now));

@@ -126,7 +126,7 @@ describe('trilio restore routes', () => {
     const walk = async (url: string) => {
       const seen: string[] = [];
       for (let next: string | undefined = url, n = 0; next && n < 20; n++) {
-        const body = (await get(next)).json();
+        const body: any = (await get(next)).json();
         seen.push(...body.restores.map((r: any) => r.id));
         next = body.restores_links?.[0]?.href.replace(/^http:\/\/[^/]+/, '');
       }

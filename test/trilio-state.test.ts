@@ -188,7 +188,7 @@ describe('trilio fixtures', () => {
   });
 
   it('stateCounts counts restores by state; load replaces the state', () => {
-    const sim = new Simulation({ db: ':memory:', clock: 'virtual', speed: 1, seed: 1, start: T0 });
+    const sim = new Simulation({ db: ':memory:', clock: 'virtual', speed: 1, start: T0 });
     const mod = createTrilio(sim, validateConfig({ db: ':memory:', clock: 'virtual' }));
     const doc = JSON.parse(fs.readFileSync(new URL('../fixtures/trilio.json', import.meta.url), 'utf8'));
     mod.load(doc.trilio, { mode: 'replace' });

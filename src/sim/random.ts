@@ -1,7 +1,7 @@
 // A small seeded random source (mulberry32): the same seed gives the same sequence of rule decisions.
 export class Random {
   private state: number;
-  constructor(private readonly seed: number) {
+  constructor(seed: number) {
     this.state = seed >>> 0;
   }
   /** A float in [0, 1). */
@@ -17,8 +17,5 @@ export class Random {
     const u = 1 - this.next();
     const v = this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-  reset(): void {
-    this.state = this.seed >>> 0;
   }
 }

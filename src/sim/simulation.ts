@@ -1,9 +1,8 @@
-// The simulation: clock + store + random source + event bus, with no HTTP in sight. The API folders plug their
+// The simulation: clock + store + event bus, with no HTTP in sight. The API folders plug their
 // `settle` functions in; every request and every clock change settles first, so each read sees committed state.
 import { EventEmitter } from 'node:events';
 import { Clock, type ClockMode } from './clock.js';
 import { Store } from './store.js';
-import { Random } from './random.js';
 import type { ApiName } from './rules.js';
 
 export interface TransitionEvent {
@@ -20,24 +19,21 @@ export interface SimulationOptions {
   db: string;
   clock: ClockMode;
   speed: number;
-  seed: number;
   /** Start of the virtual clock (ms); defaults to the wall clock. */
   start?: number;
 }
 
 type Settler = (now: number) => void;
 
-export class Simulation extends EventEmitter<{ transition: [TransitionEvent]; clock: [number] }> {
+export class Simulation extends EventEmitter<{ transition: [TransitionEvent] }> {
   readonly store: Store;
   readonly clock: Clock;
-  readonly random: Random;
   private readonly settlers: Settler[] = [];
 
   constructor(opts: SimulationOptions) {
     super();
     this.store = new Store(opts.db);
     this.clock = new Clock({ mode: opts.clock, speed: opts.speed, start: opts.start });
-    this.random = new Random(opts.seed);
     // A file database keeps simulated time across restarts: never resume earlier than we were.
     const saved = Number(this.store.getMeta('clock.now') ?? NaN);
     if (Number.isFinite(saved)) this.clock.resume(saved);
@@ -62,7 +58,6 @@ export class Simulation extends EventEmitter<{ transition: [TransitionEvent]; cl
     const now = this.clock.advance(seconds);
     this.persistClock();
     this.settle();
-    this.emit('clock', now);
     return now;
   }
 

@@ -11,7 +11,7 @@ import { isoMicro } from '../sim/clock.js';
 import type { CreateEffects } from '../sim/rules.js';
 import type { ForceResult } from '../module.js';
 import {
-  TERMINAL, parseTs, type MetadataRow, type NetworkFx, type Obj, type ProjectFx, type RestoreKind, type RestoreRow,
+  TERMINAL, parseTs, type MetadataRow, type Obj, type ProjectFx, type RestoreKind, type RestoreRow,
   type ServerFx, type SnapshotFx, type TokenFx, type TrilioSection, type VolumeFx, type WorkloadFx,
 } from './model.js';
 
@@ -117,9 +117,6 @@ export class TrilioState {
   snapshots(project?: string): SnapshotFx[] {
     return this.all<SnapshotFx>('snapshot', project);
   }
-  networks(project?: string): NetworkFx[] {
-    return this.all<NetworkFx>('network', project);
-  }
   saveSnapshot(s: SnapshotFx): void {
     this.put('snapshot', s.id, s.project_id, s);
   }
@@ -145,10 +142,6 @@ export class TrilioState {
   restore(id: string): RestoreRow | undefined {
     const r = this.db.prepare('SELECT data FROM trilio_restores WHERE id = ? AND deleted = 0').get(id) as { data: string } | undefined;
     return r ? (JSON.parse(r.data) as RestoreRow) : undefined;
-  }
-  /** Visible restores, newest first (ties: latest inserted first). */
-  restores(filter: { project?: string; snapshot?: string }): RestoreRow[] {
-    return this.restorePage(filter)!;
   }
   /**
    * A page of the visible restores in list order (newest first; ties: latest inserted first): the rows after the
@@ -363,7 +356,7 @@ export class TrilioState {
           changed = true;
         }
         if (ev.terminal) {
-          this.finish(r, ev, now);
+          this.finish(r, ev);
           changed = true;
         } else if (ev.state !== r.status) {
           r.status = ev.state;
@@ -397,7 +390,7 @@ export class TrilioState {
     }
   }
 
-  private finish(r: RestoreRow, ev: Evaluation, _now: number): void {
+  private finish(r: RestoreRow, ev: Evaluation): void {
     const finished = ev.finishedAt!;
     const ts = isoMicro(finished);
     const picked = r.picked_up === true;
