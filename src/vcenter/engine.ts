@@ -14,7 +14,11 @@ import {
   PHASES, SCHEME_OF, mergeSections, normalizeSection, schemeOf,
   type Backup, type BackupLocation, type LocationType, type PhaseName, type VcenterSection,
 } from './model.js';
-import { JobRestoreRequest, LocationType as LocationTypeSchema, ValidateRestoreRequest, enumValues } from './schemas.js';
+import type { Static } from '@sinclair/typebox';
+import {
+  JobRestoreRequest, LocationType as LocationTypeSchema, Metadata as MetadataSchema, RestoreJobStatus as RestoreJobStatusSchema,
+  ReturnResult as ReturnResultSchema, SessionInfo as SessionInfoSchema, ValidateRestoreRequest, enumValues,
+} from './schemas.js';
 
 const MIGRATIONS: Migration[] = [
   {
@@ -57,47 +61,18 @@ const MIGRATIONS: Migration[] = [
 export const JOB_ID = 'restore-job';
 const M = 'com.vmware.appliance.recovery.restore';
 
-export interface RestoreRequest {
-  location_type: LocationType;
-  location: string;
-  backup_password?: string;
-  location_user?: string;
-  location_password?: string;
-  sso_admin_user_name?: string;
-  sso_admin_user_password?: string;
-  ignore_warnings?: boolean;
-  parts?: string[];
-}
+// The structures as TypeScript types, from their schemas (schemas.ts): one definition each.
+export type RestoreRequest = Static<typeof JobRestoreRequest>;
+export type RestoreJobStatus = Static<typeof RestoreJobStatusSchema>;
+export type ReturnResult = Static<typeof ReturnResultSchema>;
+export type Metadata = Static<typeof MetadataSchema>;
+/** What `com.vmware.cis.session.get` answers. */
+export type SessionInfo = Static<typeof SessionInfoSchema>;
+/** A live session: its id and its SessionInfo. */
+export type Session = SessionInfo & { id: string };
 
-export interface RestoreJobStatus {
-  state: string;
-  messages: LocalizableMessage[];
-  progress: number;
-  parts?: string[];
-}
-
-export interface ReturnResult {
-  status: 'OK' | 'WARNING' | 'FAIL';
-  messages: LocalizableMessage[];
-}
-
-export interface Metadata {
-  timestamp: string;
-  parts: string[];
-  version: string;
-  boxname: string;
-  sso_login_required: boolean;
-  comment: string;
-  applicable: boolean;
-  messages: LocalizableMessage[];
-}
-
-export interface SessionInfo {
-  id: string;
-  user: string;
-  created_time: string;
-  last_accessed_time: string;
-}
+/** The SessionInfo of a session (every generation and JSON-RPC answer this same object). */
+export const sessionInfo = (s: Session): SessionInfo => ({ user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time });
 
 interface JobRow {
   state: string;
@@ -336,7 +311,7 @@ export class VcenterEngine {
   }
 
   /** A live session (touched), or undefined when unknown or idle-expired (an expired one is deleted). */
-  session(id: string): SessionInfo | undefined {
+  session(id: string): Session | undefined {
     const row = this.q.session.get(id) as
       | { id: string; user: string; created_at: number; last_accessed_at: number }
       | undefined;

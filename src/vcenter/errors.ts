@@ -2,11 +2,11 @@
 // generations: /rest `{"type":"com.vmware.vapi.std.errors.<x>","value":{"messages":[…],"error_type":"<X>"}}` and
 // /api `{"error_type":"<X>","messages":[…]}`.
 
-export interface LocalizableMessage {
-  id: string;
-  default_message: string;
-  args: string[];
-}
+import type { Static } from '@sinclair/typebox';
+import type { LocalizableMessage as LocalizableMessageSchema } from './schemas.js';
+
+/** `{id, default_message, args}` (schemas.ts LocalizableMessage). */
+export type LocalizableMessage = Static<typeof LocalizableMessageSchema>;
 
 /** Status per vAPI std error (vmware/vapi/rest/lib.py `vapi_to_http_error_map`); anything else is 500. */
 const STATUS: Record<string, number> = {

@@ -3,7 +3,7 @@
 // `{"OPTIONAL":…}`, `{"SECRET":…}`); vAPI errors come back inside an HTTP 200 result, as the reference server does.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VapiError, errorTypeName, unauthenticated, vapiError, type LocalizableMessage } from './errors.js';
-import { readRestoreRequest, type Metadata, type RestoreJobStatus, type ReturnResult, type VcenterEngine } from './engine.js';
+import { readRestoreRequest, sessionInfo, type Metadata, type RestoreJobStatus, type ReturnResult, type VcenterEngine } from './engine.js';
 
 type Json = unknown;
 
@@ -227,7 +227,7 @@ export function jsonRpcRoute(
               engine.deleteSession(s.id);
               return ok(null);
             }
-            return ok(struct('com.vmware.cis.session.info', { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time }));
+            return ok(struct('com.vmware.cis.session.info', sessionInfo(s)));
           }
           case `${R}.validate`:
             user();

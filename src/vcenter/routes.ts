@@ -6,7 +6,7 @@ import { InjectedFault } from '../sim/rules.js';
 import type { Config } from '../config.js';
 import { VapiError, apiErrorBody, msg, restErrorBody, typeOfStatus, unauthenticated, vapiError } from './errors.js';
 import { NS_ERRORS, NS_JOB, NS_RESTORE, NS_SESSION, parseXml, toXml } from './xml.js';
-import { readRestoreRequest, type SessionInfo, type VcenterEngine } from './engine.js';
+import { readRestoreRequest, sessionInfo, type Session, type VcenterEngine } from './engine.js';
 import { jsonRpcRoute } from './jsonrpc.js';
 import { ROUTES, SHARED_SCHEMAS, type RouteDoc } from './schemas.js';
 
@@ -19,7 +19,7 @@ interface Ctx {
   xmlRoot?: string;
   user?: string;
   sessionId?: string;
-  session?: SessionInfo;
+  session?: Session;
 }
 const ctxs = new WeakMap<FastifyRequest, Ctx>();
 const ctx = (req: FastifyRequest): Ctx => {
@@ -157,7 +157,7 @@ const actionStrategy = {
 
 export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPluginAsync {
   /** The live session named by the `vmware-api-session-id` header or cookie (recorded on the request). */
-  const liveSession = (req: FastifyRequest): SessionInfo | undefined => {
+  const liveSession = (req: FastifyRequest): Session | undefined => {
     const sid = header(req, SESSION_HEADER)?.trim() || cookieSession(header(req, 'cookie'));
     const s = sid ? engine.session(sid) : undefined;
     if (s) Object.assign(ctx(req), { user: s.user, sessionId: s.id, session: s });
@@ -293,14 +293,18 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
           }
         });
 
-        f.post('/com/vmware/cis/session', opts('session.get', 'Read the current session (?~action=get)', { auth: 'session', gen: 'rest', action: 'get', docQuery: '~action=get' }), async (req, reply) => {
-          const s = ctx(req).session!;
-          return send(reply, req, 200, { value: { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time } }, { root: 'Get-Result', ns: NS_SESSION });
-        });
+        // `?~action=` of the generic vAPI mapping; an action a service does not have is operation_not_found.
+        const action = (req: FastifyRequest) => (req.query as Record<string, string | undefined>)['~action'];
+        const noOp = (req: FastifyRequest, service: string) => {
+          throw vapiError('operation_not_found', 'com.vmware.vapi.rest.operationNotFound', `Operation '${action(req) ?? ''}' not found in service '${service}'`, [action(req) ?? '', service]);
+        };
+
+        f.post('/com/vmware/cis/session', opts('session.get', 'Read the current session (?~action=get)', { auth: 'session', gen: 'rest', action: 'get', docQuery: '~action=get' }), async (req, reply) =>
+          send(reply, req, 200, { value: sessionInfo(ctx(req).session!) }, { root: 'Get-Result', ns: NS_SESSION }),
+        );
         f.post('/com/vmware/cis/session', opts('session.create', 'Create a session (Basic)', { auth: 'none', gen: 'rest' }), async (req, reply) => {
-          const action = (req.query as Record<string, string | undefined>)['~action'];
-          if (action !== undefined && action !== '')
-            throw vapiError('operation_not_found', 'com.vmware.vapi.rest.operationNotFound', `Operation '${action}' not found in service 'com.vmware.cis.session'`, [action, 'com.vmware.cis.session']);
+          const a = action(req);
+          if (a !== undefined && a !== '') return noOp(req, 'com.vmware.cis.session');
           const id = engine.createSession(basicLogin(req));
           if (req.headers['vmware-use-header-authn'] === undefined) reply.header('set-cookie', `${SESSION_HEADER}=${id};Path=/rest;Secure;HttpOnly`);
           return send(reply, req, 200, { value: id }, { root: 'Create-Result', ns: NS_SESSION });
@@ -329,10 +333,6 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
         f.post('/appliance/recovery/restore/job/cancel', opts('job.cancel', 'Cancel the restore job', { gen: 'rest' }), cancel);
 
         // The generic vAPI mapping of the same operations (`/rest/com/vmware/<service>?~action=<op>`), accepted too.
-        const action = (req: FastifyRequest) => (req.query as Record<string, string | undefined>)['~action'];
-        const noOp = (req: FastifyRequest, service: string) => {
-          throw vapiError('operation_not_found', 'com.vmware.vapi.rest.operationNotFound', `Operation '${action(req) ?? ''}' not found in service '${service}'`, [action(req) ?? '', service]);
-        };
         f.post('/com/vmware/appliance/recovery/restore', opts('restore.validate', 'Get metadata before restore (generic mapping, ?~action=validate)', { gen: 'rest', action: 'validate', doc: 'restore.validate.generic' }), validate);
         f.post('/com/vmware/appliance/recovery/restore/job', opts('job.cancel', 'Cancel the restore job (generic mapping, ?~action=cancel)', { gen: 'rest', action: 'cancel', doc: 'job.cancel.generic', docQuery: '~action=cancel' }), cancel);
         f.post('/com/vmware/appliance/recovery/restore/job', opts('job.create', 'Initiate restore (generic mapping)', { gen: 'rest', doc: 'job.create.generic' }), async (req, reply) => {
@@ -358,10 +358,9 @@ export function vcenterPlugin(engine: VcenterEngine, config: Config): FastifyPlu
           const id = engine.createSession(basicLogin(req));
           return send(reply, req, 201, id);
         });
-        f.get('/session', opts('session.get', 'Read the current session', { auth: 'session', gen: 'api' }), async (req, reply) => {
-          const s = ctx(req).session!;
-          return send(reply, req, 200, { user: s.user, created_time: s.created_time, last_accessed_time: s.last_accessed_time });
-        });
+        f.get('/session', opts('session.get', 'Read the current session', { auth: 'session', gen: 'api' }), async (req, reply) =>
+          send(reply, req, 200, sessionInfo(ctx(req).session!)),
+        );
         f.delete('/session', opts('session.delete', 'Delete the session', { auth: 'session', gen: 'api' }), async (req, reply) => {
           engine.deleteSession(ctx(req).sessionId!);
           return reply.code(204).send();
