@@ -160,6 +160,18 @@ describe('vcenter JSON-RPC always answers HTTP 200', () => {
     expect((await rpc(R + '.job', 'get', EMPTY, sec)).output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('NONE');
   });
 
+  it('an id that is not a string, number or null is an Invalid Request (id null), however deep', async () => {
+    app = await testApp();
+    for (const idText of ['[1]', '{"a":1}', 'true', `${'['.repeat(20000)}${']'.repeat(20000)}`]) {
+      const payload = `{"jsonrpc":"2.0","method":"invoke","id":${idText},"params":{"serviceId":"com.vmware.cis.session","operationId":"get","input":{}}}`;
+      const r = await app.inject({ method: 'POST', url: '/api', headers: { 'content-type': 'application/json' }, payload });
+      expect(r.statusCode, idText.slice(0, 20)).toBe(200);
+      expect(r.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request' } });
+    }
+    const num = await app.inject({ method: 'POST', url: '/api', payload: { jsonrpc: '2.0', method: 'invoke', id: 3, params: { serviceId: 'x', operationId: 'y' } } });
+    expect(num.json().id).toBe(3);
+  });
+
   it('any other unexpected failure → the generic vAPI error in result.error, keeping the id', async () => {
     app = await testApp();
     const sid = await login();

@@ -127,10 +127,13 @@ function answeredOutput(payload: unknown): boolean {
   }
 }
 
-/** The request's JSON-RPC id when its body was read, else null. */
-const idOf = (req: FastifyRequest): Json => {
-  const b = req.body as { id?: Json } | undefined;
-  return b && typeof b === 'object' && !Array.isArray(b) ? (b.id ?? null) : null;
+/** A JSON-RPC 2.0 id: a string, a number or null (absent). Anything else is no id (answered with null). */
+const validId = (id: unknown): id is string | number | null | undefined => id === undefined || id === null || typeof id === 'string' || typeof id === 'number';
+
+/** The request's JSON-RPC id when its body was read and the id is valid, else null. */
+const idOf = (req: FastifyRequest): string | number | null => {
+  const b = req.body as { id?: unknown } | undefined;
+  return b && typeof b === 'object' && !Array.isArray(b) && validId(b.id) ? (b.id ?? null) : null;
 };
 
 /**
@@ -185,9 +188,12 @@ export function jsonRpcRoute(
     async (req, reply) => {
       const body = req.body as { jsonrpc?: string; method?: string; id?: Json; params?: Invoke } | undefined;
       reply.type('application/json');
-      if (!body || typeof body !== 'object' || body.jsonrpc !== '2.0' || body.method !== 'invoke' || !body.params || typeof body.params !== 'object')
-        return reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id: body?.id ?? null, error: { code: -32600, message: 'Invalid Request' } }));
-      const id = body.id ?? null;
+      const id = idOf(req);
+      if (
+        !body || typeof body !== 'object' || body.jsonrpc !== '2.0' || body.method !== 'invoke' || !body.params || typeof body.params !== 'object' ||
+        !validId(body.id)
+      )
+        return reply.code(200).send(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32600, message: 'Invalid Request' } }));
       const p = body.params;
       const sec = (p.ctx && typeof p.ctx === 'object' && p.ctx.securityCtx && typeof p.ctx.securityCtx === 'object' ? p.ctx.securityCtx : {}) as NonNullable<
         NonNullable<Invoke['ctx']>['securityCtx']
