@@ -135,14 +135,15 @@ export function parseXml(input: string): XmlInput {
   const text = nbspToSpace(input);
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text))
     throw badXml('XML document type declarations and entity declarations are not allowed.');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw badXml('Malformed XML in request body: {0} (line {1})', [valid.err.msg, valid.err.line]);
   let doc: Record<string, unknown>;
   try {
+    const valid = XMLValidator.validate(text);
+    if (valid !== true) throw badXml('Malformed XML in request body: {0} (line {1})', [valid.err.msg, valid.err.line]);
     doc = parser.parse(text) as Record<string, unknown>;
   } catch (err) {
-    // Anything the parser refuses after the validator let it through (e.g. "Maximum nested tags exceeded" past its
-    // 1000 levels) is a bad request, not a server error.
+    // Anything the validator or parser throws (e.g. the parser's "Maximum nested tags exceeded" past its 1000
+    // levels, which the validator lets through) is a bad request, not a server error.
+    if (err instanceof VapiError) throw err;
     throw badXml('Malformed XML in request body: {0}', [err instanceof Error ? err.message : String(err)]);
   }
   const roots = Object.keys(doc).filter((k) => !k.startsWith('?'));
