@@ -48,9 +48,14 @@ export class Runtime {
     this.ready = true;
   }
 
-  /** Validates a document (unknown sections and every module's problems); throws FixtureError. */
+  /**
+   * Validates a document (an object; unknown sections and every module's problems); throws FixtureError. `where` is
+   * `fixtures` for a posted document, else the file it was read from.
+   */
   validate(doc: unknown, where = 'fixtures'): FixtureDocument {
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new FixtureError([`${where}: must be a JSON object`]);
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+      throw new FixtureError([where === 'fixtures' ? 'fixtures: must be a JSON object' : `fixtures: ${where}: must be a JSON object`]);
+    }
     const problems: string[] = [];
     for (const key of Object.keys(doc)) {
       const m = this.modules.find((x) => x.name === key);

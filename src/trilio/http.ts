@@ -6,7 +6,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Config } from '../config.js';
 import type { Simulation } from '../sim/simulation.js';
 import { InjectedFault } from '../sim/rules.js';
-import { TERMINAL, type Obj, type RestoreKind, type SnapshotFx } from './model.js';
+import { TERMINAL, isObj, type Obj, type RestoreKind, type SnapshotFx } from './model.js';
 import type { TrilioState } from './state.js';
 import * as S from './schemas.js';
 import {
@@ -83,9 +83,27 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, body
   return reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)));
 }
 
-const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
 const INT = /^\s*[+-]?\d+\s*$/;
 const MAX_LIMIT = 1000;
+
+/** The create body's envelope: `restore`, or `testbubble` (a test restore); undefined when neither is an object. */
+function envelopeOf(body: unknown): { env: Obj; test: boolean } | undefined {
+  if (!isObj(body)) return undefined;
+  if (isObj(body.restore)) return { env: body.restore, test: false };
+  if (isObj(body.testbubble)) return { env: body.testbubble, test: true };
+  return undefined;
+}
+
+/** A new restore's name: the envelope's, else `restore`. */
+function restoreNameOf(env: Obj | undefined): string {
+  const name = env?.name;
+  return typeof name === 'string' && name.trim() !== '' ? name : 'restore';
+}
+
+/** Newest first by `created_at` (the vendor's list order for snapshots and workloads). */
+function newestFirst<T extends { created_at: string }>(rows: T[]): T[] {
+  return rows.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+}
 
 function last(v: unknown): string | undefined {
   if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined;
@@ -227,12 +245,7 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     const id = (r.params as P).restore_id;
     return id ? state.restoreName(id) : undefined;
   };
-  const createSubject = (r: FastifyRequest) => {
-    const b = r.body as Obj | undefined;
-    const env = isObj(b) ? (isObj(b.restore) ? b.restore : isObj(b.testbubble) ? b.testbubble : undefined) : undefined;
-    const name = env?.name;
-    return typeof name === 'string' && name.trim() !== '' ? name : 'restore';
-  };
+  const createSubject = (r: FastifyRequest) => restoreNameOf(envelopeOf(r.body)?.env);
 
   /** A restore the caller may see by id: same project only (admins too, as the vendor's snapshot lookup is project-scoped). */
   const ownRestore = (request: FastifyRequest, id: string) => {
@@ -315,15 +328,11 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     const snapshotId = (request.params as P).snapshot_id!;
     const q = request.query as Record<string, unknown>;
     let test = ['1', 'true', 'True'].includes(last(q.test) ?? '');
-    const body = request.body;
-    let env: Obj | undefined;
-    if (isObj(body) && isObj(body.restore)) env = body.restore;
-    else if (isObj(body) && isObj(body.testbubble)) {
-      env = body.testbubble;
-      test = true;
-    }
-    if (!env) throw precondition('bad', config.trilioErrors === 'legacy' ? MSG.noRestoreKey : "The request body must hold a 'restore' object");
-    const name = typeof env.name === 'string' && env.name.trim() !== '' ? env.name : 'restore';
+    const envelope = envelopeOf(request.body);
+    if (!envelope) throw precondition('bad', config.trilioErrors === 'legacy' ? MSG.noRestoreKey : "The request body must hold a 'restore' object");
+    const env = envelope.env;
+    if (envelope.test) test = true;
+    const name = restoreNameOf(env);
     const description = typeof env.description === 'string' && env.description !== '' ? env.description : 'no-description';
     let options: unknown = env.options;
     if (options === undefined || options === null || (isObj(options) && Object.keys(options).length === 0) || options === '') options = { type: 'openstack' };
@@ -396,11 +405,12 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     const status = last(q.status);
     const host = last(q.host);
     const vc = viewCtx(request);
-    const snaps = state
-      .snapshots(all ? undefined : ctx.project)
-      .filter((s) => (!wid || s.workload_id === wid) && (!host || (s.host ?? state.config().host) === host))
-      .filter((s) => !status || state.snapshotStatus(s) === status)
-      .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+    const snaps = newestFirst(
+      state
+        .snapshots(all ? undefined : ctx.project)
+        .filter((s) => (!wid || s.workload_id === wid) && (!host || (s.host ?? state.config().host) === host))
+        .filter((s) => !status || state.snapshotStatus(s) === status),
+    );
     return send(request, reply, 200, { snapshots: snaps.map((s) => snapshotSummary(vc, s)) });
   });
   const getSnapshot = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -416,7 +426,7 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     const ctx = ctxOf(request);
     const all = ctx.admin && truthy(last((request.query as Record<string, unknown>).all_workloads));
     const vc = viewCtx(request);
-    const wls = state.workloads(all ? undefined : ctx.project).sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+    const wls = newestFirst(state.workloads(all ? undefined : ctx.project));
     return send(request, reply, 200, { workloads: wls.map((w) => workloadSummary(vc, w)) });
   });
   v1.get('/:project_id/workloads/:workload_id', route('workloads.get', restoreSchema(S.WorkloadParams, S.WorkloadEnvelope)), async (request, reply) => {

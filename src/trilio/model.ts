@@ -159,7 +159,7 @@ export function parseTs(s: string): number {
   return Date.parse(`${s}Z`);
 }
 
-const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
+export const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
 
 /**
  * Checks a section on its own. References (a snapshot's workload, a restore's snapshot) are checked only when the
