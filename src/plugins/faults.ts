@@ -1,7 +1,8 @@
 // Applies fault rules to emulated-API routes (routes whose config has `sim`). A preHandler at the root, so bodies
 // are parsed (a rule's subject can be the restore name or backup location) and every emulated route is covered.
-// Order of effects when rules fire: latency (awaited, wall time, at most MAX_LATENCY_MS in all; ended early when the
-// client goes away, a reset or the app closes, and the request then gets no answer), then a dropped connection,
+// Order of effects when rules fire: latency (awaited, wall time, at most MAX_LATENCY_MS in all; when the client goes
+// away or a reset covers the request, the wait ends and the request ends unanswered; when the app closes, the wait
+// is cut short and the request finishes, so a graceful shutdown never waits out a latency), then a dropped connection,
 // then an immediate vendor-dialect HTTP error (thrown as InjectedFault for the API's own error handler), else
 // `request.simEffects` carries the outcome and duration for the handler that creates the restore or job. Rules
 // whose only effects are those create effects count (matched/skip, fired/max) only when the create succeeds.
@@ -73,8 +74,8 @@ declare module 'fastify' {
     /** Every emulated route registered so far. */
     simRoutes: SimRoute[];
     /**
-     * Ends the requests waiting out a rule's latency (all, or those of one api or Trilio project), without an answer:
-     * a reset does, and closing the app. Returns how many.
+     * Ends the requests waiting out a rule's latency (all, or those of one api or Trilio project), without an answer,
+     * as a reset does. (Closing the app instead cuts their waits short and lets them finish.) Returns how many.
      */
     simInterrupt(scope?: { api?: ApiName; project?: string }): number;
   }
@@ -92,6 +93,8 @@ interface Waiting {
   api: ApiName;
   project: string | undefined;
   abort: AbortController;
+  /** What ended the wait: the client went away or a reset (the request then ends unanswered), or the app closing. */
+  why: 'client' | 'reset' | 'close' | undefined;
 }
 
 function safe(f: () => boolean): boolean {
@@ -131,20 +134,24 @@ export default fp(
       request.simEffects = {};
     });
 
-    // Requests waiting out a rule's latency, so a reset (of their scope) and closing the app can end them.
+    // Requests waiting out a rule's latency, so a reset (of their scope) and closing the app can end the wait.
     const waiting = new Set<Waiting>();
-    fastify.decorate('simInterrupt', (scope: { api?: ApiName; project?: string } = {}): number => {
+    const interrupt = (scope: { api?: ApiName; project?: string }, why: Waiting['why']): number => {
       let n = 0;
       for (const w of waiting) {
         if (scope.api !== undefined && w.api !== scope.api) continue;
         if (scope.project !== undefined && w.project !== scope.project) continue;
-        w.abort.abort(new Error('interrupted'));
+        if (w.abort.signal.aborted) continue;
+        w.why = why;
+        w.abort.abort(new Error(why));
         n++;
       }
       return n;
-    });
+    };
+    fastify.decorate('simInterrupt', (scope: { api?: ApiName; project?: string } = {}): number => interrupt(scope, 'reset'));
+    // Closing cuts the waits short and lets the requests finish (a graceful shutdown answers what is in flight).
     const interruptAll = async () => {
-      fastify.simInterrupt();
+      interrupt({}, 'close');
     };
     fastify.addHook('preClose', interruptAll);
     fastify.addHook('onClose', interruptAll);
@@ -190,10 +197,14 @@ export default fp(
       request.log.debug({ rules: decision.fired }, 'fault rules fired');
 
       if (decision.latencyMs > 0) {
-        // Interruptible: the client going away, a reset of the request's scope, or the app closing ends the wait,
-        // and the request then ends quietly (no answer, nothing done).
-        const w: Waiting = { api: sim.api, project: projectOf(request), abort: new AbortController() };
-        const gone = () => w.abort.abort(new Error('client closed'));
+        // Interruptible: the client going away or a reset of the request's scope ends the wait and the request
+        // quietly (no answer, nothing done); the app closing ends the wait and the request goes on.
+        const w: Waiting = { api: sim.api, project: projectOf(request), abort: new AbortController(), why: undefined };
+        const gone = () => {
+          if (w.abort.signal.aborted) return;
+          w.why = 'client';
+          w.abort.abort(new Error('client closed'));
+        };
         waiting.add(w);
         reply.raw.once('close', gone);
         try {
@@ -205,7 +216,7 @@ export default fp(
           waiting.delete(w);
           reply.raw.off('close', gone);
         }
-        if (w.abort.signal.aborted) {
+        if (w.abort.signal.aborted && w.why !== 'close') {
           request.log.debug({ rules: decision.fired }, 'request ended while waiting out rule latency');
           hangUp(request, reply);
           return;
