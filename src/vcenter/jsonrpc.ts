@@ -2,6 +2,7 @@
 // session create/get/delete and the four restore operations. Values are typed (`{"STRUCTURE":{type:{…}}}`,
 // `{"OPTIONAL":…}`, `{"SECRET":…}`); vAPI errors come back inside an HTTP 200 result, as the reference server does.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InjectedFault } from '../sim/rules.js';
 import { VapiError, errorTypeName, unauthenticated, vapiError, type LocalizableMessage } from './errors.js';
 import { readRestoreRequest, sessionInfo, type Metadata, type RestoreJobStatus, type ReturnResult, type VcenterEngine } from './engine.js';
 
@@ -148,7 +149,7 @@ function rpcErrorHandler(toVapiError: (err: unknown) => VapiError) {
     if ((err as FastifyError).code === 'RESTORESIM_BAD_JSON' || (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON')
       return reply.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
     const v = toVapiError(err);
-    if (v.type === 'error' && !(err instanceof VapiError)) req.log.error({ err }, 'vcenter: unexpected error around JSON-RPC invoke');
+    if (v.type === 'error' && !(err instanceof VapiError) && !(err instanceof InjectedFault)) req.log.error({ err }, 'vcenter: unexpected error around JSON-RPC invoke');
     return reply.send(JSON.stringify({ jsonrpc: '2.0', id: idOf(req), result: { error: errorValue(v) } }));
   };
 }
