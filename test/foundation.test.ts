@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Clock } from '../src/sim/clock.js';
 import { Simulation } from '../src/sim/simulation.js';
+import { Store } from '../src/sim/store.js';
 import { evaluate, rebase, type Plan } from '../src/sim/lifecycle.js';
 import { parseCli, ConfigError } from '../src/config.js';
 
@@ -60,6 +61,16 @@ describe('simulation', () => {
       a.store.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('store', () => {
+  it('prepares a statement once and reuses it', () => {
+    const store = new Store(':memory:');
+    const s = store.stmt('SELECT ? AS x');
+    expect(store.stmt('SELECT ? AS x')).toBe(s);
+    expect(s.get(7)).toEqual({ x: 7 });
+    store.close();
   });
 });
 

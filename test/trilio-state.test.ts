@@ -1,5 +1,5 @@
 // Trilio persistence and fixtures: a restore survives a restart on a file DB; fixture validation, merge, resets.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -199,5 +199,20 @@ describe('trilio fixtures', () => {
     mod.load(doc.trilio, { mode: 'replace' });
     expect(mod.forceState({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' })).toMatchObject({ ok: false, statusCode: 409 });
     sim.close();
+  });
+
+  it('the config is read once per load: a host merged in later applies to the next restore', async () => {
+    const app = await testApp();
+    onTestFinished(() => app.close());
+    const create = async () => (await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}`, headers: H, payload: { restore: { name: 'r', options: oneclick } } })).json().restore;
+    const advance = (seconds: number) => app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds } });
+    const host = async (id: string) => (await app.inject({ method: 'GET', url: `/v1/${P1}/restores/${id}`, headers: H })).json().restore.host;
+    const r1 = await create();
+    await advance(60);
+    expect(await host(r1.id)).toBe('TVM1');
+    expect((await app.inject({ method: 'POST', url: '/_sim/fixtures', payload: { trilio: { host: 'TVM9' } } })).statusCode).toBe(200);
+    const r2 = await create();
+    await advance(10);
+    expect(await host(r2.id)).toBe('TVM9');
   });
 });

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export type Db = Database.Database;
+export type Statement = Database.Statement;
 
 export interface Migration {
   /** 1, 2, 3…: applied in order, each once, in its own transaction. */
@@ -22,6 +23,8 @@ const CORE_MIGRATIONS: Migration[] = [
 export class Store {
   readonly db: Db;
   readonly file: string;
+  /** Prepared statements by SQL text (see `stmt`). */
+  private readonly statements = new Map<string, Statement>();
 
   constructor(file: string) {
     this.file = file;
@@ -55,12 +58,22 @@ export class Store {
     return current;
   }
 
+  /**
+   * The prepared statement of `sql`, prepared once per store and reused: hot paths run the same few statements on
+   * every request. Build `sql` from a bounded set of fragments (values go in as parameters), or the cache grows.
+   */
+  stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   getMeta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM sim_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.stmt('SELECT value FROM sim_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO sim_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.stmt('INSERT INTO sim_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   /** Runs fn in one transaction (IMMEDIATE, so concurrent writers queue rather than fail). */
@@ -69,6 +82,7 @@ export class Store {
   }
 
   close(): void {
+    this.statements.clear();
     if (this.db.open) this.db.close();
   }
 }

@@ -69,29 +69,33 @@ export class TrilioState {
     sim.store.migrate('trilio', MIGRATIONS);
   }
 
-  private get db() {
-    return this.sim.store.db;
+  /** A cached prepared statement (Store.stmt). */
+  private sql(text: string) {
+    return this.sim.store.stmt(text);
   }
+
+  /** The appliance config, read once per load (it changes only there). */
+  private cfg: { version: string; host: string } | undefined;
 
   // ---- entities -------------------------------------------------------------------------------------------
   private put(kind: EntityKind, id: string, project: string | null, data: unknown): void {
-    this.db
-      .prepare('INSERT INTO trilio_entities (kind, id, project_id, data) VALUES (?, ?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET project_id = excluded.project_id, data = excluded.data')
+    this
+      .sql('INSERT INTO trilio_entities (kind, id, project_id, data) VALUES (?, ?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET project_id = excluded.project_id, data = excluded.data')
       .run(kind, id, project, JSON.stringify(data));
   }
   private get<T>(kind: EntityKind, id: string): T | undefined {
-    const r = this.db.prepare('SELECT data FROM trilio_entities WHERE kind = ? AND id = ?').get(kind, id) as { data: string } | undefined;
+    const r = this.sql('SELECT data FROM trilio_entities WHERE kind = ? AND id = ?').get(kind, id) as { data: string } | undefined;
     return r ? (JSON.parse(r.data) as T) : undefined;
   }
   private all<T>(kind: EntityKind, project?: string): T[] {
     const rows = (project === undefined
-      ? this.db.prepare('SELECT data FROM trilio_entities WHERE kind = ?').all(kind)
-      : this.db.prepare('SELECT data FROM trilio_entities WHERE kind = ? AND project_id = ?').all(kind, project)) as { data: string }[];
+      ? this.sql('SELECT data FROM trilio_entities WHERE kind = ?').all(kind)
+      : this.sql('SELECT data FROM trilio_entities WHERE kind = ? AND project_id = ?').all(kind, project)) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as T);
   }
 
   config(): { version: string; host: string } {
-    return this.get<{ version: string; host: string }>('config', 'main') ?? { version: '4.0.115', host: 'TVM1' };
+    return (this.cfg ??= this.get<{ version: string; host: string }>('config', 'main') ?? { version: '4.0.115', host: 'TVM1' });
   }
   token(id: string): TokenFx | undefined {
     return this.get<TokenFx>('token', id);
@@ -126,9 +130,9 @@ export class TrilioState {
 
   /** Whether a restore that has not finished exists (for the derived workload/snapshot statuses). */
   private activeOn(column: 'snapshot_id' | 'workload_id', id: string): boolean {
-    return !!this.db
+    return !!this
       // INDEXED BY: without statistics the planner would prefer the listing index and walk every restore of the snapshot.
-      .prepare(`SELECT 1 FROM trilio_restores INDEXED BY trilio_restores_active_${column === 'snapshot_id' ? 'snapshot' : 'workload'} WHERE ${column} = ? AND ${ACTIVE} LIMIT 1`)
+      .sql(`SELECT 1 FROM trilio_restores INDEXED BY trilio_restores_active_${column === 'snapshot_id' ? 'snapshot' : 'workload'} WHERE ${column} = ? AND ${ACTIVE} LIMIT 1`)
       .get(id);
   }
   snapshotStatus(s: SnapshotFx): string {
@@ -140,7 +144,7 @@ export class TrilioState {
 
   // ---- restores -------------------------------------------------------------------------------------------
   restore(id: string): RestoreRow | undefined {
-    const r = this.db.prepare('SELECT data FROM trilio_restores WHERE id = ? AND deleted = 0').get(id) as { data: string } | undefined;
+    const r = this.sql('SELECT data FROM trilio_restores WHERE id = ? AND deleted = 0').get(id) as { data: string } | undefined;
     return r ? (JSON.parse(r.data) as RestoreRow) : undefined;
   }
   /**
@@ -154,22 +158,22 @@ export class TrilioState {
     if (filter.project !== undefined) (where.push('project_id = ?'), args.push(filter.project));
     if (filter.snapshot !== undefined) (where.push('snapshot_id = ?'), args.push(filter.snapshot));
     if (page.marker !== undefined) {
-      const m = this.db
-        .prepare(`SELECT created_ms, seq FROM trilio_restores WHERE ${where.join(' AND ')} AND id = ?`)
+      const m = this
+        .sql(`SELECT created_ms, seq FROM trilio_restores WHERE ${where.join(' AND ')} AND id = ?`)
         .get(...args, page.marker) as { created_ms: number; seq: number } | undefined;
       if (!m) return undefined;
       where.push('(created_ms < ? OR (created_ms = ? AND seq < ?))');
       args.push(m.created_ms, m.created_ms, m.seq);
     }
-    const rows = this.db
-      .prepare(`SELECT data FROM trilio_restores WHERE ${where.join(' AND ')} ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`)
+    const rows = this
+      .sql(`SELECT data FROM trilio_restores WHERE ${where.join(' AND ')} ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?`)
       .all(...args, page.limit ?? -1, page.offset ?? 0) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as RestoreRow);
   }
   /** id, name and status of a snapshot's visible restores in list order, test restores left out (no row parsed). */
   restoresInfo(snapshot: string): { id: string; name: string; status: string }[] {
-    return this.db
-      .prepare(`SELECT id, json_extract(data, '$.name') AS name, status FROM trilio_restores
+    return this
+      .sql(`SELECT id, json_extract(data, '$.name') AS name, status FROM trilio_restores
                 WHERE deleted = 0 AND snapshot_id = ? AND json_extract(data, '$.restore_type') IS NOT 'test'
                 ORDER BY created_ms DESC, seq DESC`)
       .all(snapshot) as { id: string; name: string; status: string }[];
@@ -179,30 +183,35 @@ export class TrilioState {
    * never later than its next change (settle then computes the exact time), and NULL without a plan (stuck).
    */
   saveRestore(r: RestoreRow, due: number | null = r.plan && r.started_at !== undefined ? r.started_at : null): void {
-    const seq = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM trilio_restores').get() as { n: number }).n;
-    this.db
-      .prepare(`INSERT INTO trilio_restores (id, seq, project_id, snapshot_id, workload_id, status, created_ms, deleted, data, due_ms)
+    const seq = (this.sql('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM trilio_restores').get() as { n: number }).n;
+    this
+      .sql(`INSERT INTO trilio_restores (id, seq, project_id, snapshot_id, workload_id, status, created_ms, deleted, data, due_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET project_id = excluded.project_id, snapshot_id = excluded.snapshot_id,
                   workload_id = excluded.workload_id, status = excluded.status, created_ms = excluded.created_ms,
                   deleted = excluded.deleted, data = excluded.data, due_ms = excluded.due_ms`)
       .run(r.id, seq, r.project_id, r.snapshot_id, r.workload_id, r.status, parseTs(r.created_at), r.deleted ? 1 : 0, JSON.stringify(r), due);
   }
+  /** A restore's name alone (a fault rule's subject): the row is not parsed. */
   restoreName(id: string): string | undefined {
-    return this.restore(id)?.name;
+    const r = this.sql("SELECT json_extract(data, '$.name') AS name FROM trilio_restores WHERE id = ? AND deleted = 0").get(id) as
+      | { name: unknown }
+      | undefined;
+    return typeof r?.name === 'string' ? r.name : undefined;
   }
 
   // ---- fixtures -------------------------------------------------------------------------------------------
   load(section: TrilioSection, opts: { mode: 'replace' | 'merge'; project?: string }): void {
+    this.cfg = undefined;
     const project = opts.project;
     const inScope = (p: string | undefined) => project === undefined || p === project;
     if (opts.mode === 'replace') {
       if (project === undefined) {
-        this.db.prepare('DELETE FROM trilio_entities').run();
-        this.db.prepare('DELETE FROM trilio_restores').run();
+        this.sql('DELETE FROM trilio_entities').run();
+        this.sql('DELETE FROM trilio_restores').run();
       } else {
-        this.db.prepare("DELETE FROM trilio_entities WHERE project_id = ? OR (kind = 'project' AND id = ?)").run(project, project);
-        this.db.prepare('DELETE FROM trilio_restores WHERE project_id = ?').run(project);
+        this.sql("DELETE FROM trilio_entities WHERE project_id = ? OR (kind = 'project' AND id = ?)").run(project, project);
+        this.sql('DELETE FROM trilio_restores WHERE project_id = ?').run(project);
       }
     }
     if (project === undefined && (section.version || section.host || opts.mode === 'replace')) {
@@ -217,6 +226,7 @@ export class TrilioState {
     for (const x of section.workloads ?? []) if (inScope(x.project_id)) this.put('workload', x.id, x.project_id, x);
     for (const x of section.snapshots ?? []) if (inScope(x.project_id)) this.put('snapshot', x.id, x.project_id, x);
     for (const x of section.restores ?? []) if (inScope(x.project_id)) this.saveRestore(this.fixtureRestore(x));
+    this.cfg = undefined;
   }
 
   private fixtureRestore(x: Partial<RestoreRow>): RestoreRow {
@@ -335,8 +345,8 @@ export class TrilioState {
   /** Commits every restore transition due at `now`. */
   settle(now: number): void {
     // Only active restores whose next possible change is due (partial index trilio_restores_active_due).
-    const rows = this.db
-      .prepare(`SELECT data FROM trilio_restores INDEXED BY trilio_restores_active_due WHERE ${ACTIVE} AND due_ms <= ?`)
+    const rows = this
+      .sql(`SELECT data FROM trilio_restores INDEXED BY trilio_restores_active_due WHERE ${ACTIVE} AND due_ms <= ?`)
       .all(now) as { data: string }[];
     if (rows.length === 0) return;
     const events: { id: string; from: string; to: string; at: number }[] = [];
@@ -346,7 +356,7 @@ export class TrilioState {
         const ev = this.evaluate(r, now);
         if (!ev) {
           // A stuck restore (fixture without plan) waits for a forced move.
-          this.db.prepare('UPDATE trilio_restores SET due_ms = NULL WHERE id = ?').run(r.id);
+          this.sql('UPDATE trilio_restores SET due_ms = NULL WHERE id = ?').run(r.id);
           continue;
         }
         const from = r.status;
@@ -364,7 +374,7 @@ export class TrilioState {
         }
         const due = TERMINAL.has(r.status) ? null : nextChange(r, now);
         if (changed) this.saveRestore(r, due);
-        else this.db.prepare('UPDATE trilio_restores SET due_ms = ? WHERE id = ?').run(due, r.id);
+        else this.sql('UPDATE trilio_restores SET due_ms = ? WHERE id = ?').run(due, r.id);
         if (from !== r.status) events.push({ id: r.id, from, to: r.status, at: ev.terminal ? ev.finishedAt! : now });
       }
     });
@@ -481,7 +491,7 @@ export class TrilioState {
   }
 
   stateCounts(): Record<string, number> {
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM trilio_restores WHERE deleted = 0 GROUP BY status').all() as { status: string; n: number }[];
+    const rows = this.sql('SELECT status, COUNT(*) AS n FROM trilio_restores WHERE deleted = 0 GROUP BY status').all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
