@@ -201,6 +201,22 @@ describe('trilio fixtures', () => {
     sim.close();
   });
 
+  it('transitions are announced after their transaction commits (cancel, forced moves, settle)', () => {
+    const sim = new Simulation({ db: ':memory:', clock: 'virtual', speed: 1, start: T0 });
+    const mod = createTrilio(sim, validateConfig({ db: ':memory:', clock: 'virtual' }));
+    const doc = JSON.parse(fs.readFileSync(new URL('../fixtures/trilio.json', import.meta.url), 'utf8'));
+    mod.load(doc.trilio, { mode: 'replace' });
+    const id = 'a1b2c3d4-0000-4000-8000-000000000001';
+    mod.load({ restores: [{ id, created_at: isoMicro(T0), user_id: 'u', project_id: P1, status: 'executing', snapshot_id: S1, name: 'stuck' }] } as never, { mode: 'merge' });
+    const seen: [string, string, boolean][] = [];
+    sim.on('transition', (e) => seen.push([e.from, e.to, sim.store.db.inTransaction]));
+    expect(mod.forceState({ id, state: 'cancelling' })).toMatchObject({ ok: true, state: 'cancelling' });
+    sim.clock.advance(5);
+    mod.settle(sim.now());
+    expect(seen).toEqual([['executing', 'cancelling', false], ['cancelling', 'cancelled', false]]);
+    sim.close();
+  });
+
   it('the config is read once per load: a host merged in later applies to the next restore', async () => {
     const app = await testApp();
     onTestFinished(() => app.close());

@@ -4,7 +4,7 @@
 // transaction. Workload `locked` and snapshot `restoring` are derived from "an active restore exists", so they
 // can never disagree with the restore.
 import { randomUUID } from 'node:crypto';
-import type { Simulation } from '../sim/simulation.js';
+import type { Simulation, TransitionEvent } from '../sim/simulation.js';
 import type { Migration } from '../sim/store.js';
 import { evaluate, rebase, type CancelRequest, type Evaluation, type Phase, type Plan, type Terminal } from '../sim/lifecycle.js';
 import { isoMicro } from '../sim/clock.js';
@@ -72,6 +72,35 @@ export class TrilioState {
   /** A cached prepared statement (Store.stmt). */
   private sql(text: string) {
     return this.sim.store.stmt(text);
+  }
+
+  /** Transitions of the transaction in progress (see `atomically`); null outside one. */
+  private pending: TransitionEvent[] | null = null;
+
+  /**
+   * Runs fn in one transaction and announces the transitions it made once it has committed (none if it rolls back).
+   * Nested calls join the outer transaction, whose commit announces them all.
+   */
+  private atomically<T>(fn: () => T): T {
+    if (this.pending) return this.sim.store.tx(fn);
+    this.pending = [];
+    let events: TransitionEvent[];
+    let out: T;
+    try {
+      out = this.sim.store.tx(fn);
+      events = this.pending;
+    } finally {
+      this.pending = null;
+    }
+    for (const e of events) this.sim.transition(e);
+    return out;
+  }
+
+  /** A restore's transition, announced now or, inside `atomically`, after the commit. */
+  private announce(e: { id: string; from: string; to: string; at: number }): void {
+    const event: TransitionEvent = { api: 'trilio', kind: 'restore', ...e };
+    if (this.pending) this.pending.push(event);
+    else this.sim.transition(event);
   }
 
   /** The appliance config, read once per load (it changes only there). */
@@ -349,8 +378,7 @@ export class TrilioState {
       .sql(`SELECT data FROM trilio_restores INDEXED BY trilio_restores_active_due WHERE ${ACTIVE} AND due_ms <= ?`)
       .all(now) as { data: string }[];
     if (rows.length === 0) return;
-    const events: { id: string; from: string; to: string; at: number }[] = [];
-    this.sim.store.tx(() => {
+    this.atomically(() => {
       for (const { data } of rows) {
         const r = JSON.parse(data) as RestoreRow;
         const ev = this.evaluate(r, now);
@@ -375,10 +403,9 @@ export class TrilioState {
         const due = TERMINAL.has(r.status) ? null : nextChange(r, now);
         if (changed) this.saveRestore(r, due);
         else this.sql('UPDATE trilio_restores SET due_ms = ? WHERE id = ?').run(due, r.id);
-        if (from !== r.status) events.push({ id: r.id, from, to: r.status, at: ev.terminal ? ev.finishedAt! : now });
+        if (from !== r.status) this.announce({ id: r.id, from, to: r.status, at: ev.terminal ? ev.finishedAt! : now });
       }
     });
-    for (const e of events) this.sim.transition({ api: 'trilio', kind: 'restore', ...e });
   }
 
   /** The worker takes the restore: it sets the host and, for one-click, fills the instances into the options. */
@@ -469,14 +496,14 @@ export class TrilioState {
 
   /** GET /restores/{id}/cancel on a running restore: flag it; the worker stops at its next checkpoint. */
   cancel(r: RestoreRow, now: number): void {
-    this.sim.store.tx(() => {
+    this.atomically(() => {
       if (TERMINAL.has(r.status) || r.status === 'cancelling') return;
       const from = r.status;
       r.cancel = { at: now, state: 'cancelling', seconds: CANCEL_SECONDS, terminal: { state: 'cancelled', message: CANCEL_MESSAGE } };
       this.addMeta(r, 'cancel_requested', '1', isoMicro(now));
       r.status = 'cancelling';
       this.saveRestore(r);
-      this.sim.transition({ api: 'trilio', kind: 'restore', id: r.id, from, to: 'cancelling', at: now });
+      this.announce({ id: r.id, from, to: 'cancelling', at: now });
     });
   }
 
@@ -487,7 +514,7 @@ export class TrilioState {
     r.deleted_at = isoMicro(now);
     r.status = 'deleted';
     this.saveRestore(r);
-    this.sim.transition({ api: 'trilio', kind: 'restore', id: r.id, from, to: 'deleted', at: now });
+    this.announce({ id: r.id, from, to: 'deleted', at: now });
   }
 
   stateCounts(): Record<string, number> {
@@ -495,8 +522,12 @@ export class TrilioState {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
-  /** Control-plane move of one restore to a state its lifecycle allows. */
+  /** Control-plane move of one restore to a state its lifecycle allows: one transaction, announced after it. */
   forceState(target: { id?: string; state: string; message?: string }): ForceResult {
+    return this.atomically(() => this.force(target));
+  }
+
+  private force(target: { id?: string; state: string; message?: string }): ForceResult {
     const now = this.sim.now();
     this.settle(now);
     if (!target.id) return { ok: false, statusCode: 404, reason: 'a Trilio restore id is required' };
