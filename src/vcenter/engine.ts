@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Simulation } from '../sim/simulation.js';
-import type { Db, Migration } from '../sim/store.js';
+import type { Migration, Store } from '../sim/store.js';
 import { evaluate, rebase, type Phase, type Plan } from '../sim/lifecycle.js';
 import { isoZ } from '../sim/clock.js';
 import type { CreateEffects } from '../sim/rules.js';
@@ -92,28 +92,29 @@ interface Job {
   startedAt: number;
 }
 
-/** Every statement the engine runs, prepared once (after the migrations). */
-function statements(db: Db) {
+/** Every statement the engine runs, prepared once per store (`Store.stmt`'s cache), after the migrations. */
+function statements(store: Store) {
+  const p = (sql: string) => store.stmt(sql);
   return {
-    appliance: db.prepare('SELECT section, state FROM vcenter_appliance WHERE id = 1'),
-    saveAppliance: db.prepare(
+    appliance: p('SELECT section, state FROM vcenter_appliance WHERE id = 1'),
+    saveAppliance: p(
       'INSERT INTO vcenter_appliance (id, section, state) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET section = excluded.section, state = excluded.state',
     ),
-    sessions: db.prepare('SELECT id, user FROM vcenter_session'),
-    session: db.prepare('SELECT id, user, created_at, last_accessed_at FROM vcenter_session WHERE id = ?'),
-    insertSession: db.prepare('INSERT INTO vcenter_session (id, user, created_at, last_accessed_at) VALUES (?, ?, ?, ?)'),
-    touchSession: db.prepare('UPDATE vcenter_session SET last_accessed_at = ? WHERE id = ?'),
-    deleteSession: db.prepare('DELETE FROM vcenter_session WHERE id = ?'),
-    job: db.prepare('SELECT state, plan, phase_messages, parts, started_at FROM vcenter_job WHERE id = 1'),
-    jobState: db.prepare('SELECT state FROM vcenter_job WHERE id = 1'),
-    putJob: db.prepare(
+    sessions: p('SELECT id, user FROM vcenter_session'),
+    session: p('SELECT id, user, created_at, last_accessed_at FROM vcenter_session WHERE id = ?'),
+    insertSession: p('INSERT INTO vcenter_session (id, user, created_at, last_accessed_at) VALUES (?, ?, ?, ?)'),
+    touchSession: p('UPDATE vcenter_session SET last_accessed_at = ? WHERE id = ?'),
+    deleteSession: p('DELETE FROM vcenter_session WHERE id = ?'),
+    job: p('SELECT state, plan, phase_messages, parts, started_at FROM vcenter_job WHERE id = 1'),
+    jobState: p('SELECT state FROM vcenter_job WHERE id = 1'),
+    putJob: p(
       `INSERT INTO vcenter_job (id, state, plan, phase_messages, parts, started_at) VALUES (1, 'INPROGRESS', ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET state = excluded.state, plan = excluded.plan, phase_messages = excluded.phase_messages,
          parts = excluded.parts, started_at = excluded.started_at`,
     ),
-    setJobState: db.prepare('UPDATE vcenter_job SET state = ? WHERE id = 1'),
-    setJobPlan: db.prepare('UPDATE vcenter_job SET plan = ? WHERE id = 1'),
-    deleteJob: db.prepare('DELETE FROM vcenter_job'),
+    setJobState: p('UPDATE vcenter_job SET state = ? WHERE id = 1'),
+    setJobPlan: p('UPDATE vcenter_job SET plan = ? WHERE id = 1'),
+    deleteJob: p('DELETE FROM vcenter_job'),
   };
 }
 
@@ -245,7 +246,7 @@ export class VcenterEngine {
     private readonly config: Config,
   ) {
     sim.store.migrate('vcenter', MIGRATIONS);
-    this.q = statements(sim.store.db);
+    this.q = statements(sim.store);
   }
 
   private get db() {
