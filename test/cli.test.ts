@@ -67,11 +67,19 @@ describe('restoresim CLI', () => {
       const rule = await fetch(`${r.url}/_sim/rules`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ match: { operation: 'restores.get' }, effects: { latency: { kind: 'fixed', ms: 1500 } } }),
+        body: JSON.stringify({ match: { operation: 'restores.get' }, effects: { latency: { kind: 'fixed', ms: 5000 } } }),
       });
       expect(rule.status).toBe(201);
+      const ruleId = ((await rule.json()) as { id: string }).id;
       const slow = fetch(`${r.url}/v1/${P}/restores/${id}`, { headers: T });
-      await new Promise((res) => setTimeout(res, 500));
+      // In flight for sure once the rule has fired (it counts before the latency starts); no fixed sleep.
+      await within(5000, (async () => {
+        for (;;) {
+          const state = (await (await fetch(`${r.url}/_sim/rules/${ruleId}`)).json()) as { fired: number };
+          if (state.fired >= 1) return;
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      })(), 'the slow request to reach its latency');
       r.child.kill('SIGTERM');
       const answer = await slow;
       expect(answer.status).toBe(200);
