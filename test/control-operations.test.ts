@@ -259,7 +259,9 @@ describe('latency', () => {
     await h.sim.rules.add({ match: { operation: 'restores.list' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
     const waitingJob = fetch(`${h.url}/api/appliance/recovery/restore/job`).catch((e: Error) => e);
     const waitingList = fetch(`${h.url}/v1/p/restores`).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 150));
+    // Both requests are in their latency once both rules have fired (they count before the wait); no fixed sleep.
+    const deadline = Date.now() + 4_000;
+    while ((await h.sim.rules.list()).some((r) => r.fired < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const t0 = Date.now();
     await h.sim.reset({ api: 'vcenter' });
     expect(await waitingJob).toBeInstanceOf(Error);
