@@ -3,15 +3,12 @@
 // successful create, interruptible and capped latency, dropped connections under inject and over HTTP, and a lazy
 // subject.
 import { afterEach, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
-import { app as appPlugin, fastifyOptions } from '../src/app.js';
-import { Runtime } from '../src/runtime.js';
-import { validateConfig, type Config } from '../src/config.js';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Config } from '../src/config.js';
 import { InjectedFault } from '../src/sim/rules.js';
 import { emulatedRoutes } from '../src/plugins/faults.js';
-import { connectRestoreSim, type RestoreSimClient } from '../src/index.js';
 import type { ApiModuleFactory } from '../src/module.js';
-import { T0 } from './helpers.js';
+import { listeningHarness, stubModule, type Harness } from './helpers.js';
 
 /** Counts calls of the subject functions (item: subject computed lazily). */
 const subjectCalls = { n: 0 };
@@ -86,29 +83,11 @@ const probe: FastifyPluginAsync = async (f) => {
   f.get('/v1/:project_id/restores', { config: { sim: { api: 'trilio', operation: 'restores.list' } } }, async () => ({ restores: [] }));
 };
 
-const probeModule: ApiModuleFactory = () => ({
-  name: 'trilio',
-  plugin: async () => {},
-  validateFixtures: () => [],
-  mergeFixtures: (_b, e) => e,
-  load: () => {},
-  settle: () => {},
-  stateCounts: () => ({}),
-  forceState: () => ({ ok: false, statusCode: 404, reason: 'probe' }),
-});
-const vcenterProbe: ApiModuleFactory = (sim, config) => ({
-  ...probeModule(sim, config),
-  name: 'vcenter',
-  plugin: probe,
+const probeModule: ApiModuleFactory = () => stubModule('trilio');
+const vcenterProbe: ApiModuleFactory = () => ({
+  ...stubModule('vcenter', probe),
   forceState: (target) => ({ ok: true, state: target.state }),
 });
-
-interface Harness {
-  app: FastifyInstance;
-  runtime: Runtime;
-  sim: RestoreSimClient;
-  url: string;
-}
 
 const open: FastifyInstance[] = [];
 afterEach(async () => {
@@ -116,18 +95,9 @@ afterEach(async () => {
 });
 
 async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
-  const config = validateConfig({ db: ':memory:', clock: 'virtual', logLevel: 'silent', port: 0, ...overrides });
-  const runtime = new Runtime(config, [probeModule, vcenterProbe], { start: T0 });
-  const app = Fastify(fastifyOptions(config, false));
-  app.addHook('onClose', async () => runtime.close());
-  runtime.init();
-  await app.register(appPlugin, { runtime });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  open.push(app);
-  const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const sim = await connectRestoreSim(url, { adminToken: overrides.adminToken });
-  return { app, runtime, sim, url };
+  const h = await listeningHarness([probeModule, vcenterProbe], overrides);
+  open.push(h.app);
+  return h;
 }
 
 const rpc = (h: Harness, body: Rpc) =>

@@ -3,15 +3,13 @@
 // the emulated ones do (in place of the real APIs). That keeps these tests independent of the Trilio and vCenter
 // details; test/library.test.ts drives the real APIs.
 import { afterEach, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { request as httpRequest } from 'node:http';
-import { app as appPlugin, fastifyOptions } from '../src/app.js';
-import { Runtime } from '../src/runtime.js';
-import { validateConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { InjectedFault, RuleEngine, validateRule, type RuleSpec } from '../src/sim/rules.js';
-import { connectRestoreSim, RestoreSimError, type RestoreSimClient } from '../src/index.js';
+import { connectRestoreSim, RestoreSimError } from '../src/index.js';
 import type { ApiModuleFactory } from '../src/module.js';
-import { T0 } from './helpers.js';
+import { listeningHarness, stubModule, T0, type Harness } from './helpers.js';
 
 const P1 = 'project-one';
 const P2 = 'project-two';
@@ -42,24 +40,8 @@ const probe: FastifyPluginAsync = async (f) => {
   await f.register(async (v1) => v1.setNotFoundHandler(async (_req, reply) => reply.code(404).send({ itemNotFound: { code: 404 } })), { prefix: '/v1' });
 };
 
-const probeModule: ApiModuleFactory = () => ({
-  name: 'trilio',
-  plugin: probe,
-  validateFixtures: () => [],
-  mergeFixtures: (_b, e) => e,
-  load: () => {},
-  settle: () => {},
-  stateCounts: () => ({}),
-  forceState: () => ({ ok: false, statusCode: 404, reason: 'probe' }),
-});
-const quietVcenter: ApiModuleFactory = (sim, config) => ({ ...probeModule(sim, config), name: 'vcenter', plugin: async () => {} });
-
-interface Harness {
-  app: FastifyInstance;
-  runtime: Runtime;
-  sim: RestoreSimClient;
-  url: string;
-}
+const probeModule: ApiModuleFactory = () => stubModule('trilio', probe);
+const quietVcenter: ApiModuleFactory = () => stubModule('vcenter');
 
 const open: FastifyInstance[] = [];
 afterEach(async () => {
@@ -67,18 +49,9 @@ afterEach(async () => {
 });
 
 async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
-  const config = validateConfig({ db: ':memory:', clock: 'virtual', logLevel: 'silent', port: 0, ...overrides });
-  const runtime = new Runtime(config, [probeModule, quietVcenter], { start: T0 });
-  const app = Fastify(fastifyOptions(config, false));
-  app.addHook('onClose', async () => runtime.close());
-  runtime.init();
-  await app.register(appPlugin, { runtime });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  open.push(app);
-  const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const sim = await connectRestoreSim(url, { adminToken: overrides.adminToken });
-  return { app, runtime, sim, url };
+  const h = await listeningHarness([probeModule, quietVcenter], overrides);
+  open.push(h.app);
+  return h;
 }
 
 const createRestore = (h: Harness, project: string, name = 'nightly', headers: Record<string, string> = {}) =>
