@@ -125,7 +125,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
         response: { 200: S.ResetResult, ...errors(400, 401) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { api, project } = request.query;
       if (project !== undefined && api === 'vcenter') {
         throw new SimError(400, 'project applies to trilio only; the vCenter appliance has no projects');
@@ -194,7 +194,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
         response: { 200: S.ClockState, ...errors(400, 401, 409) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { mode, speed, now } = request.body;
       let target: number | undefined;
       if (now !== undefined) {
@@ -232,7 +232,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
   f.get(
     '/rules/:id',
     { schema: { tags, security, summary: 'One fault rule with its counters', params: S.IdParams, response: { 200: S.RuleView, ...errors(401, 404) } } },
-    async (request, reply) => {
+    async (request) => {
       const r = fastify.rules.get(request.params.id);
       if (!r) throw new SimError(404, `No rule ${request.params.id}`);
       return r;
@@ -290,7 +290,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
         response: { 200: S.ForceResult, ...errors(400, 401, 404, 409) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       return force('trilio', { id: request.params.id, ...request.body });
     },
   );
@@ -306,7 +306,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
         response: { 200: S.ForceResult, ...errors(400, 401, 404, 409) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       return force('vcenter', request.body);
     },
   );
@@ -323,7 +323,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
         response: { 200: S.JournalList, ...errors(400, 401) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const q = request.query as JournalFilter;
       if (q.since !== undefined && !Number.isFinite(Date.parse(q.since))) {
         throw new SimError(400, `since: not an ISO-8601 date-time: ${q.since}`);
