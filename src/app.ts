@@ -1,20 +1,21 @@
-// The restoresim app as a Fastify plugin (no listen): the runtime as a decorator, the shared JSON parser, request
-// logging, then the control plane and the two emulated APIs, each an encapsulated plugin with its own error dialect.
+// The restoresim app as a Fastify plugin (no listen): the emulator as a decorator, the shared JSON parser, request
+// logging, then the control plane and the emulated APIs (src/apis.ts), each an encapsulated plugin with its own
+// error dialect.
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
-import { Runtime } from './runtime.js';
-import type { ApiModuleFactory } from './module.js';
-import { createTrilio } from './trilio/index.js';
-import { createVcenter } from './vcenter/index.js';
+import { Emulator } from './emulator.js';
+import type { ApiDescriptor } from './core/api.js';
+import { APIS } from './apis.js';
 import controlPlane from './control/index.js';
 import faults from './plugins/faults.js';
-import journal from './plugins/journal.js';
+import journal, { QUIET_PATHS } from './plugins/journal.js';
+import metrics from './plugins/metrics.js';
 import docs from './plugins/docs.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    runtime: Runtime;
+    emulator: Emulator;
   }
   interface FastifyRequest {
     /**
@@ -25,33 +26,31 @@ declare module 'fastify' {
   }
 }
 
-export const API_FACTORIES: ApiModuleFactory[] = [createTrilio, createVcenter];
+export { APIS };
 
 export interface AppOptions {
-  runtime: Runtime;
+  emulator: Emulator;
 }
 
-/** Paths whose requests stay out of the log and the journal. */
-export const QUIET_PATHS = new Set(['/_sim/health', '/_sim/ready']);
-
 /** The app plugin. Register it on a Fastify instance made with `fastifyOptions(config)`. */
-export const app: FastifyPluginAsync<AppOptions> = async (fastify, { runtime }) => {
-  fastify.decorate('runtime', runtime);
+export const app: FastifyPluginAsync<AppOptions> = async (fastify, { emulator }) => {
+  fastify.decorate('emulator', emulator);
 
-  // Real clients send `Content-Type: application/json` with an empty body on GET, DELETE and on POST login or
-  // cancel: an empty JSON body is no body, not an error. Malformed JSON becomes a 400 each API renders itself.
+  // Fastify's own JSON parser (prototype poisoning refused), except that real clients send
+  // `Content-Type: application/json` with an empty body on GET, DELETE and on POST login or cancel: an empty JSON
+  // body is no body, not an error. Malformed JSON is a 400 (code RESTORESIM_BAD_JSON) each API renders itself.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      const e = new Error(`Malformed JSON in request body: ${(err as Error).message}`) as Error & { statusCode: number; code: string };
+    parseJson(req, text, (err, value) => {
+      if (!err) return done(null, value);
+      const e = new Error(`Malformed JSON in request body: ${err.message}`) as Error & { statusCode: number; code: string };
       e.statusCode = 400;
       e.code = 'RESTORESIM_BAD_JSON';
       done(e, undefined);
-    }
+    });
   });
 
   fastify.addHook('onResponse', async (request, reply) => {
@@ -73,23 +72,26 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, { runtime }) 
     return payload;
   });
 
-  runtime.sim.on('transition', (e) => {
-    fastify.log.info({ api: e.api, kind: e.kind, id: e.id, from: e.from, to: e.to, clock: new Date(e.at).toISOString() }, 'transition');
+  const off = emulator.onTransition((e) => {
+    const { api, kind, id, from, to } = e;
+    fastify.log.info({ api, kind, id, from, to, clock: new Date(e.at).toISOString() }, 'transition');
   });
+  fastify.addHook('onClose', async () => off());
 
   fastify.decorateRequest('simNow', null);
 
+  await fastify.register(metrics);
   await fastify.register(journal);
   await fastify.register(faults);
   // Every handler sees committed state: transitions due by now are written before it reads. A root preHandler added
   // after the faults plugin's, so it runs after an injected latency (a restore may finish during the sleep); routes
   // that never reach a handler (404s, auth failures) need no settle. The instant is kept for the handler.
   fastify.addHook('preHandler', async (request) => {
-    request.simNow = runtime.ready ? runtime.sim.settle() : runtime.sim.now();
+    request.simNow = emulator.ready ? emulator.settle() : emulator.now();
   });
   await fastify.register(docs);
   await fastify.register(controlPlane, { prefix: '/_sim' });
-  for (const m of runtime.modules) await fastify.register(m.plugin);
+  for (const a of emulator.apis) await fastify.register(a.instance.plugin);
 };
 
 /** Fastify server options for a config (logger, body limit, vendor-style request ids). */
@@ -108,19 +110,43 @@ export function fastifyOptions(config: Config, logger?: FastifyServerOptions['lo
 /** Builds a ready (not listening) app: runtime, migrations, fixtures, routes. Closing the app closes the DB. */
 export async function buildApp(
   config: Config,
-  opts: { logger?: FastifyServerOptions['logger']; start?: number } = {},
+  opts: { logger?: FastifyServerOptions['logger']; start?: number; apis?: readonly ApiDescriptor[] } = {},
 ): Promise<FastifyInstance> {
-  const runtime = new Runtime(config, API_FACTORIES, { start: opts.start });
-  const fastify = Fastify(fastifyOptions(config, opts.logger));
-  fastify.addHook('onClose', async () => runtime.close());
+  const { app: fastify } = await composeApp(config, opts);
   try {
-    runtime.init();
-    await fastify.register(app, { runtime });
     await fastify.ready();
   } catch (err) {
     await fastify.close().catch(() => undefined);
-    runtime.close();
     throw err;
   }
   return fastify;
+}
+
+/**
+ * The app on a new Fastify instance, not ready yet (register more, or call ready/listen): the emulator (migrated,
+ * fixtures loaded) and the app plugin. `apis` (default: APIS) and `before` (root hooks added before the app plugin)
+ * are for tests. Closing the app closes the database.
+ */
+export async function composeApp(
+  config: Config,
+  opts: {
+    logger?: FastifyServerOptions['logger'];
+    start?: number;
+    apis?: readonly ApiDescriptor[];
+    before?: (app: FastifyInstance) => void;
+  } = {},
+): Promise<{ app: FastifyInstance; emulator: Emulator }> {
+  const emulator = new Emulator(config, opts.apis ?? APIS, { start: opts.start });
+  const fastify = Fastify(fastifyOptions(config, opts.logger));
+  fastify.addHook('onClose', async () => emulator.close());
+  try {
+    opts.before?.(fastify);
+    emulator.init();
+    await fastify.register(app, { emulator });
+  } catch (err) {
+    await fastify.close().catch(() => undefined);
+    emulator.close();
+    throw err;
+  }
+  return { app: fastify, emulator };
 }

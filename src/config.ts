@@ -1,6 +1,9 @@
 // Every setting restoresim has, defined once: the CLI flags, the RESTORESIM_* environment variables,
-// `--help`, the library options and the README's configuration table are all generated from SETTINGS.
+// `--help`, the library options and the README's configuration table are all generated from SETTINGS: the core's
+// below, then each API's own (its descriptor's `settings`; it adds its keys to Config by declaration merging).
 import { parseArgs } from 'node:util';
+import { setting as s, type Setting } from './core/settings.js';
+import { APIS } from './apis.js';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -8,6 +11,7 @@ import path from 'node:path';
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_FIXTURES = path.join(PACKAGE_ROOT, 'fixtures');
 
+/** The core's settings; each API folder adds its own keys (declaration merging). */
 export interface Config {
   port: number;
   host: string;
@@ -20,32 +24,11 @@ export interface Config {
   adminToken: string | undefined;
   publicUrl: string | undefined;
   restoreRate: number;
-  trilioErrors: 'legacy' | 'modern';
   journalSize: number;
-  sessionIdle: number;
   bodyLimit: number;
 }
 
-type Kind = 'int' | 'number' | 'string' | 'enum';
-
-export interface Setting<K extends keyof Config = keyof Config> {
-  key: K;
-  flag: string;
-  env: string;
-  kind: Kind;
-  choices?: readonly string[];
-  min?: number;
-  max?: number;
-  default: Config[K];
-  /** How the default is shown in --help and the README when it is not a literal. */
-  defaultText?: string;
-  description: string;
-}
-
-const s = <K extends keyof Config>(x: Omit<Setting<K>, 'env'> & { env?: string }): Setting<K> =>
-  ({ env: `RESTORESIM_${x.flag.replace(/-/g, '_').toUpperCase()}`, ...x }) as Setting<K>;
-
-export const SETTINGS: readonly Setting[] = [
+const CORE_SETTINGS: readonly Setting[] = [
   s({ key: 'port', flag: 'port', kind: 'int', min: 0, max: 65535, default: 8780,
     description: 'TCP port to listen on; 0 picks a free port (the URL is printed on one line at start).' }),
   s({ key: 'host', flag: 'host', kind: 'string', default: '127.0.0.1',
@@ -65,20 +48,20 @@ export const SETTINGS: readonly Setting[] = [
   s({ key: 'adminToken', flag: 'admin-token', kind: 'string', default: undefined, defaultText: '(none)',
     description: 'When set, every /_sim call except health needs header X-Sim-Admin-Token with this value.' }),
   s({ key: 'publicUrl', flag: 'public-url', kind: 'string', default: undefined, defaultText: '(request Host)',
-    description: 'Base URL used in Trilio `links` (e.g. http://wlm_backend as in the vendor docs).' }),
+    description: 'Base URL of the links in answers (e.g. http://wlm_backend as in the vendor docs).' }),
   s({ key: 'restoreRate', flag: 'restore-rate', kind: 'int', min: 1, max: 2 ** 50, default: 41_943_040,
     description: 'Simulated restore throughput in bytes per second of clock time (2 GiB takes about a minute).' }),
-  s({ key: 'trilioErrors', flag: 'trilio-errors', kind: 'enum', choices: ['legacy', 'modern'], default: 'legacy',
-    description: 'Status codes for failed Trilio restore creation: legacy = 500 "Error" as the documented server; modern = 400/404.' }),
   s({ key: 'journalSize', flag: 'journal-size', kind: 'int', min: 0, max: 1_000_000, default: 1000,
     description: 'How many requests the /_sim/requests journal keeps (oldest dropped first).' }),
-  s({ key: 'sessionIdle', flag: 'session-idle', kind: 'int', min: 1, max: 31_536_000, default: 1800,
-    description: 'vCenter API sessions expire after this many idle seconds of clock time.' }),
   s({ key: 'bodyLimit', flag: 'body-limit', kind: 'int', min: 1024, max: 1 << 30, default: 1_048_576,
     description: 'Largest request body in bytes; larger ones get 413 in the vendor error format.' }),
 ];
 
+export const SETTINGS: readonly Setting[] = [...CORE_SETTINGS, ...APIS.flatMap((api) => api.settings)];
+
 export const DEFAULT_CONFIG: Config = Object.fromEntries(SETTINGS.map((x) => [x.key, x.default])) as unknown as Config;
+
+export type { Setting };
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -168,7 +151,7 @@ function defaultText(x: Setting): string {
 
 export function helpText(version: string): string {
   const lines = [
-    `restoresim ${version} — stateful emulator of the TrilioVault and vCenter restore APIs`,
+    `restoresim ${version} — stateful emulator of restore APIs: ${APIS.map((api) => api.docs.label).join(', ')}`,
     '',
     'Usage: restoresim [options]',
     '',

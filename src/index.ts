@@ -6,14 +6,28 @@
 import type { FastifyInstance } from 'fastify';
 import { validateConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
-import type { RuleSpec, Rule, RuleMatch, RuleEffects, LatencySpec, OutcomeEffect, ErrorEffect, ApiName } from './sim/rules.js';
+import { APIS, type ApiName } from './apis.js';
+import { RuleCatalog, validateRule as checkRule } from './core/rules.js';
+import type { RuleSpec, Rule, RuleMatch, RuleEffects, LatencySpec, OutcomeEffect, ErrorEffect } from './core/rules.js';
 import type { JournalEntry, JournalFilter } from './plugins/journal.js';
-import type { FixtureDocument } from './sim/fixtures.js';
+import type { FixtureDocument } from './core/fixtures.js';
 
 export { SETTINGS, DEFAULT_CONFIG, type Config } from './config.js';
 export { buildApp } from './app.js';
-export { InjectedFault, OPERATIONS, OUTCOME_STATES, CREATE_OPERATIONS, validateRule } from './sim/rules.js';
+export { InjectedFault } from './core/rules.js';
 export type { RuleSpec, Rule, RuleMatch, RuleEffects, LatencySpec, OutcomeEffect, ErrorEffect, ApiName, JournalEntry, JournalFilter, FixtureDocument };
+
+const byApi = <T>(f: (api: (typeof APIS)[number]) => T) => Object.fromEntries(APIS.map((a) => [a.name, f(a)])) as Record<ApiName, T>;
+/** Every operation id fault rules may name, by API. */
+export const OPERATIONS = byApi((a) => a.operations.map((op) => op.id));
+/** Terminal states a rule's outcome may name, by API. */
+export const OUTCOME_STATES = byApi((a) => a.outcomes);
+/** The operation that creates a restore or job, by API. */
+export const CREATE_OPERATIONS = byApi((a) => a.operations.find((op) => op.creates)?.id);
+
+const catalog = new RuleCatalog(APIS);
+/** Checks a rule as POST /_sim/rules would: one line per problem, empty when valid. */
+export const validateRule = (spec: RuleSpec): string[] => checkRule(spec, catalog);
 
 export interface ClockInfo {
   mode: 'real' | 'virtual';
@@ -51,21 +65,12 @@ export class RestoreSimError extends Error {
   }
 }
 
-export interface RestoreSimClient {
+/** The library client's part of each API (`sim.<api name>`), from its descriptor's `client`. */
+export type ApiClients = { [A in (typeof APIS)[number] as A['name']]: ReturnType<A['client']> };
+
+export interface BaseClient {
   /** Base URL of the emulator, e.g. `http://127.0.0.1:53211`. */
   url: string;
-  trilio: {
-    /** The Trilio endpoint of a project, e.g. `http://127.0.0.1:53211/v1/<projectId>`. */
-    endpoint(projectId: string): string;
-    /** Moves one restore to a state (`available`, `error`, `cancelled`, a running state…); refused moves throw. */
-    forceState(restoreId: string, state: string, message?: string): Promise<{ id?: string; state: string }>;
-  };
-  vcenter: {
-    /** Base URL of the appliance (`/rest/...` and `/api/...` live under it). */
-    url: string;
-    /** Moves the restore job to a state (`SUCCEEDED`, `FAILED`…); refused moves throw. */
-    forceState(state: string, message?: string): Promise<{ state: string }>;
-  };
   clock: {
     /** Current simulated time. */
     now(): Promise<Date>;
@@ -75,7 +80,7 @@ export interface RestoreSimClient {
     /** Switches mode or speed, or jumps forward to an instant. */
     set(opts: { mode?: 'real' | 'virtual'; speed?: number; now?: Date | string }): Promise<ClockInfo>;
   };
-  /** Back to the fixtures' state (all, one api, or one Trilio project). A full reset also clears rules and journal. */
+  /** Back to the fixtures' state (all, one api, or one project). A full reset also clears rules and journal. */
   reset(opts?: { api?: ApiName; project?: string }): Promise<ResetResult>;
   fixtures: {
     get(): Promise<FixtureDocument>;
@@ -101,6 +106,8 @@ export interface RestoreSimClient {
   /** Stops an in-process emulator; a no-op for a remote one. */
   close(): Promise<void>;
 }
+
+export type RestoreSimClient = BaseClient & ApiClients;
 
 export interface RestoreSim extends RestoreSimClient {
   /** The in-process Fastify app (e.g. for `app.inject`). */
@@ -170,17 +177,10 @@ function makeClient(baseUrl: string, opts: ConnectOptions, close: () => Promise<
     },
   );
 
+  const apis = Object.fromEntries(APIS.map((a) => [a.name, a.client({ url, call })])) as ApiClients;
   return {
+    ...apis,
     url,
-    trilio: {
-      endpoint: (projectId) => `${url}/v1/${encodeURIComponent(projectId)}`,
-      forceState: (id, state, message) =>
-        call('PUT', `/trilio/restores/${encodeURIComponent(id)}/state`, { state, ...(message !== undefined ? { message } : {}) }),
-    },
-    vcenter: {
-      url,
-      forceState: (state, message) => call('PUT', '/vcenter/job/state', { state, ...(message !== undefined ? { message } : {}) }),
-    },
     clock: {
       now: async () => new Date((await call<ClockInfo>('GET', '/clock')).epochMs),
       get: () => call<ClockInfo>('GET', '/clock'),

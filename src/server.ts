@@ -4,7 +4,7 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, helpText, parseCli, type Config } from './config.js';
 import { buildApp } from './app.js';
-import { FixtureError } from './sim/fixtures.js';
+import { FixtureError } from './core/fixtures.js';
 import { VERSION } from './version.js';
 
 async function main(): Promise<void> {

@@ -5,10 +5,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Config } from '../src/config.js';
-import { InjectedFault } from '../src/sim/rules.js';
+import { InjectedFault } from '../src/core/rules.js';
 import { emulatedRoutes } from '../src/plugins/faults.js';
-import type { ApiModuleFactory } from '../src/module.js';
-import { listeningHarness, stubModule, type Harness } from './helpers.js';
+import { APIS } from '../src/apis.js';
+import { trilio } from '../src/trilio/index.js';
+import { vcenter } from '../src/vcenter/index.js';
+import { listeningHarness, stubApi, type Harness } from './helpers.js';
 
 /** Counts calls of the subject functions (item: subject computed lazily). */
 const subjectCalls = { n: 0 };
@@ -83,11 +85,14 @@ const probe: FastifyPluginAsync = async (f) => {
   f.get('/v1/:project_id/restores', { config: { sim: { api: 'trilio', operation: 'restores.list' } } }, async () => ({ restores: [] }));
 };
 
-const probeModule: ApiModuleFactory = () => stubModule('trilio');
-const vcenterProbe: ApiModuleFactory = () => ({
-  ...stubModule('vcenter', probe),
-  forceState: (target) => ({ ok: true, state: target.state }),
-});
+const probeApi = stubApi(trilio);
+const vcenterProbe = {
+  ...vcenter,
+  create: (ctx: Parameters<typeof vcenter.create>[0]) => ({
+    ...stubApi(vcenter, probe).create(ctx),
+    force: (target: { state: string }) => ({ ok: true, state: target.state }),
+  }),
+};
 
 const open: FastifyInstance[] = [];
 afterEach(async () => {
@@ -95,7 +100,7 @@ afterEach(async () => {
 });
 
 async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
-  const h = await listeningHarness([probeModule, vcenterProbe], overrides);
+  const h = await listeningHarness([probeApi, vcenterProbe], overrides);
   open.push(h.app);
   return h;
 }
@@ -203,8 +208,8 @@ describe('latency', () => {
   });
 
   it('sums to at most MAX_LATENCY_MS', async () => {
-    const { RuleEngine, MAX_LATENCY_MS } = await import('../src/sim/rules.js');
-    const engine = new RuleEngine(1);
+    const { RuleEngine, MAX_LATENCY_MS } = await import('../src/core/rules.js');
+    const engine = new RuleEngine(1, APIS);
     engine.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: MAX_LATENCY_MS } } });
     engine.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 5_000 } } });
     expect(engine.evaluate({ api: 'vcenter', operation: 'job.get', method: 'GET', route: '/x' }).latencyMs).toBe(MAX_LATENCY_MS);
@@ -296,7 +301,7 @@ describe('rule ranges: one source of truth (validateRule), upper bounds included
     ['id', { id: '-x', effects: { drop: true } }, /id: 1–64 letters/],
   ];
   it.each(bad)('refuses %s over HTTP (invalid_rule, with the range) and in validateRule alike', async (_name, spec, reason) => {
-    const { validateRule } = await import('../src/sim/rules.js');
+    const { validateRule } = await import('../src/index.js');
     expect(validateRule(spec as never).join('\n')).toMatch(reason);
     const h = await harness();
     const res = await fetch(`${h.url}/_sim/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
@@ -316,8 +321,9 @@ describe('rule ranges: one source of truth (validateRule), upper bounds included
         walk(v, `${path}.${k}`);
       }
     };
-    walk(S.RuleInput, 'RuleInput');
-    walk(S.RulePut, 'RulePut');
+    const A = S.apiSchemas(APIS);
+    walk(A.RuleInput, 'RuleInput');
+    walk(A.RulePut, 'RulePut');
     expect(bounds).toEqual([]);
   });
 });
@@ -326,8 +332,8 @@ describe('forced states', () => {
   it('settle the simulation once per request (the module settles around the move itself)', async () => {
     const h = await harness();
     let settles = 0;
-    const settle = h.runtime.sim.settle.bind(h.runtime.sim);
-    h.runtime.sim.settle = () => {
+    const settle = h.emulator.settle.bind(h.emulator);
+    h.emulator.settle = () => {
       settles++;
       return settle();
     };

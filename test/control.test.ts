@@ -6,10 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { request as httpRequest } from 'node:http';
 import type { Config } from '../src/config.js';
-import { InjectedFault, RuleEngine, validateRule, type RuleSpec } from '../src/sim/rules.js';
-import { connectRestoreSim, RestoreSimError } from '../src/index.js';
-import type { ApiModuleFactory } from '../src/module.js';
-import { listeningHarness, stubModule, T0, type Harness } from './helpers.js';
+import { InjectedFault, RuleEngine, type RuleSpec } from '../src/core/rules.js';
+import { connectRestoreSim, RestoreSimError, validateRule } from '../src/index.js';
+import { APIS } from '../src/apis.js';
+import { trilio } from '../src/trilio/index.js';
+import { vcenter } from '../src/vcenter/index.js';
+import { listeningHarness, stubApi, T0, type Harness } from './helpers.js';
 
 const P1 = 'project-one';
 const P2 = 'project-two';
@@ -40,8 +42,8 @@ const probe: FastifyPluginAsync = async (f) => {
   await f.register(async (v1) => v1.setNotFoundHandler(async (_req, reply) => reply.code(404).send({ itemNotFound: { code: 404 } })), { prefix: '/v1' });
 };
 
-const probeModule: ApiModuleFactory = () => stubModule('trilio', probe);
-const quietVcenter: ApiModuleFactory = () => stubModule('vcenter');
+const probeApi = stubApi(trilio, probe);
+const quietVcenter = stubApi(vcenter);
 
 const open: FastifyInstance[] = [];
 afterEach(async () => {
@@ -49,7 +51,7 @@ afterEach(async () => {
 });
 
 async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
-  const h = await listeningHarness([probeModule, quietVcenter], overrides);
+  const h = await listeningHarness([probeApi, quietVcenter], overrides);
   open.push(h.app);
   return h;
 }
@@ -193,7 +195,7 @@ describe('rule matching', () => {
     expect(fired).toBeGreaterThan(4);
     expect(fired).toBeLessThan(20);
     // And the engine alone gives the same decisions as over HTTP.
-    const engine = new RuleEngine(7);
+    const engine = new RuleEngine(7, APIS);
     engine.add({ id: 'flaky', match: { operation: 'restores.list' }, probability: 0.5, effects: { error: { status: 503 } } });
     let direct = '';
     for (let i = 0; i < 24; i++) direct += engine.evaluate({ api: 'trilio', operation: 'restores.list', method: 'GET', route: '/' }).error ? 'x' : '.';
@@ -210,7 +212,7 @@ describe('rule matching', () => {
     await listRestores(h, P2);
     expect(performance.now() - t).toBeLessThan(100);
 
-    const engine = new RuleEngine(42);
+    const engine = new RuleEngine(42, APIS);
     engine.add({ id: 'u', effects: { latency: { kind: 'uniform', minMs: 10, maxMs: 20 } } });
     engine.add({ id: 'l', match: { method: 'POST' }, effects: { latency: { kind: 'lognormal', medianMs: 50, sigma: 0.5, maxMs: 400 } } });
     const ctx = { api: 'trilio' as const, operation: 'restores.list', method: 'GET', route: '/' };
@@ -385,7 +387,7 @@ describe('fixtures, errors and metrics', () => {
     const force = await fetch(`${h.url}/_sim/trilio/restores/nope/state`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(force.status).toBe(400);
     expect(await h.sim.ready()).toBe(true);
-    h.runtime.ready = false;
+    h.emulator.ready = false;
     const starting = await fetch(`${h.url}/_sim/ready`);
     expect(starting.status).toBe(503);
     expect(await starting.json()).toEqual({ status: 'starting' });

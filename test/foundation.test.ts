@@ -4,11 +4,11 @@ import { testApp, T0 } from './helpers.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Clock } from '../src/sim/clock.js';
-import { Simulation } from '../src/sim/simulation.js';
-import { Store } from '../src/sim/store.js';
-import { evaluate, rebase, type Plan } from '../src/sim/lifecycle.js';
-import { parseCli, ConfigError } from '../src/config.js';
+import { Clock } from '../src/core/clock.js';
+import { Emulator } from '../src/emulator.js';
+import { Store } from '../src/core/store.js';
+import { evaluate, rebase, type Plan } from '../src/core/lifecycle.js';
+import { parseCli, ConfigError, validateConfig } from '../src/config.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -49,12 +49,12 @@ describe('simulation', () => {
   it('saves the clock with every state change, so a restart after a crash does not go back in time', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restoresim-clock-'));
     const db = path.join(dir, 'sim.db');
-    const opts = { db, clock: 'virtual' as const, speed: 1, start: T0 };
-    const a = new Simulation(opts); // it crashes: never closed
+    const config = validateConfig({ db, clock: 'virtual', speed: 1 });
+    const a = new Emulator(config, [], { start: T0 }); // it crashes: never closed
     try {
       a.clock.advance(120); // time passes (as in real mode) without any save of its own
-      a.transition({ api: 'trilio', kind: 'restore', id: 'r1', from: 'none', to: 'restoring', at: a.now() });
-      const c = new Simulation(opts);
+      a.store.commit(() => a.store.announce({ api: 'trilio', kind: 'restore', id: 'r1', from: 'none', to: 'restoring', at: a.now() }));
+      const c = new Emulator(config, [], { start: T0 });
       expect(c.now()).toBe(T0 + 120_000);
       c.close();
     } finally {

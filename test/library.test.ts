@@ -307,7 +307,7 @@ describe('library: vCenter terminal states through the control plane', () => {
 
 describe('library: operations', () => {
   it('every emulated route declares an operation of the documented table, and every operation has a route', async () => {
-    const { OPERATIONS } = await import('../src/sim/rules.js');
+    const { OPERATIONS } = await import('../src/index.js');
     const { emulatedRoutes } = await import('../src/plugins/faults.js');
     const registered = new Set(emulatedRoutes(sim.app).map((r) => `${r.api} ${r.operation}`));
     const documented = new Set(Object.entries(OPERATIONS).flatMap(([api, ops]) => ops.map((op) => `${api} ${op}`)));

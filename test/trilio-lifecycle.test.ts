@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testApp, T0 } from './helpers.js';
-import { isoMicro } from '../src/sim/clock.js';
+import { isoMicro } from '../src/core/clock.js';
 
 const P1 = 'c76b3355a164498aa95ddbc960adc238';
 const W1 = '18b809de-d7c8-41e2-867d-4a306407fb11';

@@ -5,15 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { testApp, T0 } from './helpers.js';
-import { isoMicro } from '../src/sim/clock.js';
+import { isoMicro } from '../src/core/clock.js';
 import { mergeSections, validateSection } from '../src/trilio/model.js';
-import { Simulation } from '../src/sim/simulation.js';
-import { createTrilio } from '../src/trilio/index.js';
+import { Emulator } from '../src/emulator.js';
+import { trilio } from '../src/trilio/index.js';
 import { validateConfig } from '../src/config.js';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
-import { API_FACTORIES, app as appPlugin, fastifyOptions } from '../src/app.js';
-import { Runtime } from '../src/runtime.js';
+import { APIS, app as appPlugin, fastifyOptions } from '../src/app.js';
 
 const P1 = 'c76b3355a164498aa95ddbc960adc238';
 const P2 = '4e8f1c2ab9d34f0e9a7d6c5b3a2f1e0d';
@@ -86,13 +85,13 @@ describe('trilio settle cost (migration 2)', () => {
 
   it('settle looks at a running restore only when its next change is due; finished ones never', async () => {
     const config = validateConfig({ db: ':memory:', clock: 'virtual', logLevel: 'silent', port: 0 });
-    const runtime = new Runtime(config, API_FACTORIES, { start: T0 });
+    const emulator = new Emulator(config, APIS, { start: T0 });
     app = Fastify(fastifyOptions(config, false));
-    app.addHook('onClose', async () => runtime.close());
-    runtime.init();
-    await app.register(appPlugin, { runtime });
+    app.addHook('onClose', async () => emulator.close());
+    emulator.init();
+    await app.register(appPlugin, { emulator });
     await app.ready();
-    const db = runtime.sim.store.db;
+    const db = emulator.store.db;
     const due = (id: string) => (db.prepare('SELECT due_ms FROM trilio_restores WHERE id = ?').get(id) as { due_ms: number | null }).due_ms;
     const res = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}`, headers: H, payload: { restore: { name: 'due', options: oneclick } } });
     const id = res.json().restore.id;
@@ -187,30 +186,30 @@ describe('trilio fixtures', () => {
     expect(x.body).toContain('<restores_links><link><rel>next</rel><href>http://wlm_backend/v1/c76b3355a164498aa95ddbc960adc238/restores?limit=1&amp;marker=29fdc1f8-1d53-4a10-bb45-e539a64cdbfc</href></link></restores_links></response>');
   });
 
-  it('stateCounts counts restores by state; load replaces the state', () => {
-    const sim = new Simulation({ db: ':memory:', clock: 'virtual', speed: 1, start: T0 });
-    const mod = createTrilio(sim, validateConfig({ db: ':memory:', clock: 'virtual' }));
+  it('counts restores by state; load replaces the state', () => {
+    const sim = new Emulator(validateConfig({ db: ':memory:', clock: 'virtual' }), [trilio], { start: T0 });
+    const mod = sim.api('trilio').instance;
     const doc = JSON.parse(fs.readFileSync(new URL('../fixtures/trilio.json', import.meta.url), 'utf8'));
     mod.load(doc.trilio, { mode: 'replace' });
-    expect(mod.stateCounts()).toEqual({ available: 2, error: 1 });
+    expect(mod.counts()).toEqual({ available: 2, error: 1 });
     mod.load({ restores: [] }, { mode: 'replace', project: P1 });
-    expect(mod.stateCounts()).toEqual({ available: 1 });
-    expect(mod.forceState({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' })).toMatchObject({ ok: false, statusCode: 404 });
+    expect(mod.counts()).toEqual({ available: 1 });
+    expect(mod.force({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' }, sim.now())).toMatchObject({ ok: false, statusCode: 404 });
     mod.load(doc.trilio, { mode: 'replace' });
-    expect(mod.forceState({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' })).toMatchObject({ ok: false, statusCode: 409 });
+    expect(mod.force({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' }, sim.now())).toMatchObject({ ok: false, statusCode: 409 });
     sim.close();
   });
 
   it('transitions are announced after their transaction commits (cancel, forced moves, settle)', () => {
-    const sim = new Simulation({ db: ':memory:', clock: 'virtual', speed: 1, start: T0 });
-    const mod = createTrilio(sim, validateConfig({ db: ':memory:', clock: 'virtual' }));
+    const sim = new Emulator(validateConfig({ db: ':memory:', clock: 'virtual' }), [trilio], { start: T0 });
+    const mod = sim.api('trilio').instance;
     const doc = JSON.parse(fs.readFileSync(new URL('../fixtures/trilio.json', import.meta.url), 'utf8'));
     mod.load(doc.trilio, { mode: 'replace' });
     const id = 'a1b2c3d4-0000-4000-8000-000000000001';
     mod.load({ restores: [{ id, created_at: isoMicro(T0), user_id: 'u', project_id: P1, status: 'executing', snapshot_id: S1, name: 'stuck' }] } as never, { mode: 'merge' });
     const seen: [string, string, boolean][] = [];
-    sim.on('transition', (e) => seen.push([e.from, e.to, sim.store.db.inTransaction]));
-    expect(mod.forceState({ id, state: 'cancelling' })).toMatchObject({ ok: true, state: 'cancelling' });
+    sim.onTransition((e) => seen.push([e.from, e.to, sim.store.db.inTransaction]));
+    expect(mod.force({ id, state: 'cancelling' }, sim.now())).toMatchObject({ ok: true, state: 'cancelling' });
     sim.clock.advance(5);
     mod.settle(sim.now());
     expect(seen).toEqual([['executing', 'cancelling', false], ['cancelling', 'cancelled', false]]);

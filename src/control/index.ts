@@ -5,11 +5,10 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { FixtureError } from '../sim/fixtures.js';
-import { RuleError, type ApiName, type RuleSpec } from '../sim/rules.js';
+import { FixtureError } from '../core/fixtures.js';
+import { RuleError, type RuleSpec } from '../core/rules.js';
 import type { JournalFilter } from '../plugins/journal.js';
-import { prometheusText } from './metrics.js';
-import * as S from './schemas.js';
+import * as Static from './schemas.js';
 
 export const ADMIN_TOKEN_HEADER = 'x-sim-admin-token';
 
@@ -32,7 +31,7 @@ export class SimError extends Error {
   }
 }
 
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, S.ErrorBody]));
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Static.ErrorBody]));
 
 function tokenMatches(expected: string, got: string | string[] | undefined): boolean {
   if (typeof got !== 'string') return false;
@@ -43,17 +42,19 @@ function tokenMatches(expected: string, got: string | string[] | undefined): boo
 
 const controlPlane: FastifyPluginAsync = async (fastify) => {
   const f = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const rt = fastify.runtime;
+  const emulator = fastify.emulator;
+  const descriptors = emulator.apis.map((a) => a.descriptor);
+  const S = { ...Static, ...Static.apiSchemas(descriptors) };
   // TypeBox validation: unknown fields are refused (not silently stripped) and unions validate as written.
   f.setValidatorCompiler(TypeBoxValidatorCompiler);
 
-  const clockState = (): S.ClockState => {
-    const c = rt.sim.clock.state();
+  const clockState = (): Static.ClockState => {
+    const c = emulator.clock.state();
     return { mode: c.mode, now: new Date(c.now).toISOString(), epochMs: c.now, speed: c.speed };
   };
 
   f.addHook('onRequest', async (request, reply) => {
-    const token = rt.config.adminToken;
+    const token = emulator.config.adminToken;
     if (!token) return;
     if (request.url.split('?')[0]!.replace(/\/+$/, '') === '/_sim/health') return;
     if (tokenMatches(token, request.headers[ADMIN_TOKEN_HEADER])) return;
@@ -108,7 +109,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
         response: { 200: S.Ready, 503: S.Ready, ...errors(401) },
       },
     },
-    async (_request, reply) => (rt.ready ? { status: 'ready' as const } : reply.code(503).send({ status: 'starting' as const })),
+    async (_request, reply) => (emulator.ready ? { status: 'ready' as const } : reply.code(503).send({ status: 'starting' as const })),
   );
 
   f.post(
@@ -117,24 +118,26 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
       schema: {
         tags,
         security,
-        summary: "Back to the fixtures' state: everything, one API (?api=), or one Trilio project (?project=)",
+        summary: "Back to the fixtures' state: everything, one API (?api=), or one project (?project=)",
         description:
-          'A full reset also removes every rule and clears the journal. ?project= resets that Trilio project and removes the rules ' +
-          'matching that project; ?api= resets one API and removes the rules of that API. Metrics counters are never reset.',
+          'A full reset also removes every rule and clears the journal. ?project= resets that project (in the APIs with projects) ' +
+          'and removes the rules matching that project; ?api= resets one API and removes the rules of that API. Metrics ' +
+          'counters are never reset.',
         querystring: S.ResetQuery,
         response: { 200: S.ResetResult, ...errors(400, 401) },
       },
     },
     async (request) => {
       const { api, project } = request.query;
-      if (project !== undefined && api === 'vcenter') {
-        throw new SimError(400, 'project applies to trilio only; the vCenter appliance has no projects');
+      if (project !== undefined && api !== undefined && !emulator.api(api).descriptor.project) {
+        const withProjects = descriptors.filter((d) => d.project).map((d) => d.name);
+        throw new SimError(400, `project applies to ${withProjects.join(' and ')} only; ${api} has no projects`);
       }
       const full = !api && project === undefined;
-      const scope = full ? {} : project !== undefined ? { project } : { api: api as ApiName };
+      const scope = full ? {} : project !== undefined ? { project } : { api };
       // Requests of that scope still waiting out a rule's latency end without an answer (they would act on the reset state).
       fastify.simInterrupt(scope);
-      rt.reset({ api: api as ApiName | undefined, project });
+      emulator.reset({ api, project });
       const rulesRemoved = fastify.rules.clear(scope);
       if (full) fastify.journal.clear();
       return { status: 'reset' as const, ...(api ? { api } : {}), ...(project !== undefined ? { project } : {}), rulesRemoved, journalCleared: full };
@@ -144,7 +147,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
   f.get(
     '/fixtures',
     { schema: { tags, security, summary: 'The loaded fixture set (what reset returns to)', response: { 200: S.FixtureDocument, ...errors(401) } } },
-    async () => rt.fixtures,
+    async () => emulator.fixtures,
   );
 
   f.post(
@@ -159,7 +162,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
         response: { 200: S.FixtureDocument, ...errors(400, 401) },
       },
     },
-    async (request) => rt.loadFixtures(request.body, request.query.mode ?? 'merge'),
+    async (request) => emulator.loadFixtures(request.body, request.query.mode ?? 'merge'),
   );
 
   f.get('/clock', { schema: { tags, security, summary: 'Clock mode, simulated time and speed', response: { 200: S.ClockState, ...errors(401) } } }, async () =>
@@ -178,7 +181,7 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      rt.sim.advance(request.body.seconds);
+      emulator.advance(request.body.seconds);
       return clockState();
     },
   );
@@ -200,12 +203,12 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
       if (now !== undefined) {
         target = Date.parse(now);
         if (!Number.isFinite(target)) throw new SimError(400, `now: not an ISO-8601 date-time: ${now}`);
-        if (target < rt.sim.now()) {
-          throw new SimError(409, `now: ${now} is before the simulated time ${new Date(rt.sim.now()).toISOString()}; the clock never goes backwards`);
+        if (target < emulator.now()) {
+          throw new SimError(409, `now: ${now} is before the simulated time ${new Date(emulator.now()).toISOString()}; the clock never goes backwards`);
         }
       }
-      if (mode !== undefined || speed !== undefined) rt.sim.clock.set({ mode, speed });
-      rt.sim.advance(target !== undefined ? Math.max(0, (target - rt.sim.now()) / 1000) : 0);
+      if (mode !== undefined || speed !== undefined) emulator.setClock({ mode, speed });
+      emulator.advance(target !== undefined ? Math.max(0, (target - emulator.now()) / 1000) : 0);
       return clockState();
     },
   );
@@ -270,46 +273,30 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
     },
   );
 
-  // ---- forced states -----------------------------------------------------------------------------------------
-  const force = (api: ApiName, target: { id?: string; state: string; message?: string }) => {
-    const r = rt.module(api).forceState(target);
-    // The module settles before and after the move (and the app settled when the request arrived): no settle here.
-    if (!r.ok) throw new SimError(r.statusCode ?? 409, r.reason ?? `cannot move to ${target.state}`);
-    return { ...(target.id !== undefined ? { id: target.id } : {}), state: r.state ?? target.state };
-  };
-
-  f.put(
-    '/trilio/restores/:id/state',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Move one Trilio restore to a state its lifecycle allows (workload and snapshot follow); impossible moves are refused',
-        params: S.IdParams,
-        body: S.ForceBody,
-        response: { 200: S.ForceResult, ...errors(400, 401, 404, 409) },
+  // ---- forced states: one route per API, at the URL its descriptor gives ----------------------------------------
+  for (const d of descriptors) {
+    const withId = d.force.url.includes(':id');
+    f.put(
+      d.force.url,
+      {
+        schema: {
+          tags,
+          security,
+          summary: d.force.summary,
+          ...(withId ? { params: S.IdParams } : {}),
+          body: S.ForceBody,
+          response: { 200: S.ForceResult, ...errors(400, 401, 404, 409) },
+        },
       },
-    },
-    async (request) => {
-      return force('trilio', { id: request.params.id, ...request.body });
-    },
-  );
-
-  f.put(
-    '/vcenter/job/state',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Move the vCenter restore job to a state its lifecycle allows (the appliance follows); impossible moves are refused',
-        body: S.ForceBody,
-        response: { 200: S.ForceResult, ...errors(400, 401, 404, 409) },
+      async (request) => {
+        const id = withId ? (request.params as { id: string }).id : undefined;
+        const r = emulator.force(d.name, { ...(id !== undefined ? { id } : {}), ...request.body });
+        // The API settles before and after the move (and the app settled when the request arrived): no settle here.
+        if (!r.ok) throw new SimError(r.statusCode ?? 409, r.reason ?? `cannot move to ${request.body.state}`);
+        return { ...(id !== undefined ? { id } : {}), state: r.state ?? request.body.state };
       },
-    },
-    async (request) => {
-      return force('vcenter', request.body);
-    },
-  );
+    );
+  }
 
   // ---- journal and metrics -----------------------------------------------------------------------------------
   f.get(
@@ -348,8 +335,8 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (_request, reply) => {
-      reply.type('text/plain; version=0.0.4; charset=utf-8');
-      return prometheusText(fastify);
+      reply.type(fastify.metrics.registry.contentType);
+      return fastify.metrics.text();
     },
   );
 };

@@ -1,6 +1,6 @@
 // OpenAPI documents and the docs UI. One @fastify/swagger instance collects every route schema (this plugin is
-// registered before any route); the full document is then split by path into three: the Trilio API (/v1/…), the
-// vCenter API (/rest/… and /api/…) and the control plane (/_sim/…), each with only the components it references.
+// registered before any route); the full document is then split by path: one document per API (the paths under its
+// descriptor's prefixes) and the control plane's (/_sim/…), each with only the components it references.
 // Served at /openapi/<name>.json, with Swagger UI at /docs showing all three; those routes are hidden from the
 // documents. `npm run openapi` writes the same documents to openapi/ (scripts/openapi.ts).
 import fp from 'fastify-plugin';
@@ -8,8 +8,10 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../version.js';
+import type { ApiDescriptor } from '../core/api.js';
+import { APIS } from '../apis.js';
 
-export type DocumentName = 'trilio' | 'vcenter' | 'control';
+export type DocumentName = string;
 
 interface DocumentSpec {
   title: string;
@@ -17,55 +19,38 @@ interface DocumentSpec {
   label: string;
   description: string;
   /** A path belongs to the document when it starts with one of these. */
-  prefixes: string[];
+  prefixes: readonly string[];
   /** Security schemes (components.securitySchemes) this document defines. */
-  securitySchemes: string[];
+  securitySchemes: Record<string, Record<string, unknown>>;
 }
 
-export const DOCUMENTS: Record<DocumentName, DocumentSpec> = {
-  trilio: {
-    title: 'TrilioVault for OpenStack restore API (restoresim)',
-    label: 'TrilioVault for OpenStack',
-    description:
-      'The TrilioVault for OpenStack (workloadmgr) restore API as emulated by restoresim: snapshots, restores and their ' +
-      'state machine. Every response here is what the emulator answers.',
-    prefixes: ['/v1/'],
-    securitySchemes: ['keystoneToken'],
-  },
-  vcenter: {
-    title: 'VMware vCenter appliance file-based restore API (restoresim)',
-    label: 'vCenter appliance restore',
-    description:
-      'The vCenter Server appliance file-based restore API (appliance/recovery/restore) and the sessions it needs, as ' +
-      'emulated by restoresim. Every response here is what the emulator answers.',
-    prefixes: ['/rest/', '/api/'],
-    securitySchemes: ['vmwareSession', 'basicAuth'],
-  },
-  control: {
-    title: 'restoresim control plane',
-    label: 'restoresim control plane',
-    description:
-      'The /_sim control plane: health, clock, fixtures, reset, fault rules, request journal and forced state changes. ' +
-      'Not part of either vendor API.',
-    prefixes: ['/_sim/', '/_sim'],
-    securitySchemes: ['simAdminToken'],
+const CONTROL: DocumentSpec = {
+  title: 'restoresim control plane',
+  label: 'restoresim control plane',
+  description:
+    'The /_sim control plane: health, clock, fixtures, reset, fault rules, request journal and forced state changes. ' +
+    'Not part of any vendor API.',
+  prefixes: ['/_sim/', '/_sim'],
+  securitySchemes: {
+    simAdminToken: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Sim-Admin-Token',
+      description: 'Required on /_sim calls (except health) when restoresim runs with --admin-token.',
+    },
   },
 };
 
-export const DOCUMENT_NAMES = Object.keys(DOCUMENTS) as DocumentName[];
+/** One document per API (its descriptor's `docs` and `prefixes`), then the control plane's. */
+export function documents(apis: readonly ApiDescriptor[]): Record<DocumentName, DocumentSpec> {
+  const out: Record<DocumentName, DocumentSpec> = {};
+  for (const a of apis) out[a.name] = { ...a.docs, prefixes: a.prefixes };
+  out.control = CONTROL;
+  return out;
+}
 
-/** Security schemes route schemas may name in `security` (each document keeps only its own). */
-const SECURITY_SCHEMES = {
-  keystoneToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Keystone token.' },
-  vmwareSession: { type: 'apiKey', in: 'header', name: 'vmware-api-session-id', description: 'vCenter API session id.' },
-  basicAuth: { type: 'http', scheme: 'basic', description: 'vCenter user name and password (session creation).' },
-  simAdminToken: {
-    type: 'apiKey',
-    in: 'header',
-    name: 'X-Sim-Admin-Token',
-    description: 'Required on /_sim calls (except health) when restoresim runs with --admin-token.',
-  },
-} as const;
+/** The documents' names, in the order of the API list: what `npm run openapi` writes to openapi/. */
+export const DOCUMENT_NAMES: DocumentName[] = Object.keys(documents(APIS));
 
 type Json = Record<string, unknown>;
 
@@ -86,8 +71,7 @@ function collectRefs(value: unknown, out: Set<string>): void {
 }
 
 /** One document out of the full one: its paths, the components they reach, the tags they use. */
-export function splitDocument(full: Json, name: DocumentName): Json {
-  const spec = DOCUMENTS[name];
+export function splitDocument(full: Json, spec: DocumentSpec): Json {
   const allPaths = (full.paths ?? {}) as Record<string, Json>;
   const paths: Record<string, Json> = {};
   for (const p of Object.keys(allPaths).sort()) if (belongs(p, spec)) paths[p] = allPaths[p]!;
@@ -111,9 +95,7 @@ export function splitDocument(full: Json, name: DocumentName): Json {
     const v = components[kind!]?.[decodeURIComponent(key!)];
     if (v !== undefined) (outComponents[kind!] ??= {})[decodeURIComponent(key!)] = v;
   }
-  const schemes: Record<string, unknown> = {};
-  for (const s of spec.securitySchemes) schemes[s] = SECURITY_SCHEMES[s as keyof typeof SECURITY_SCHEMES];
-  outComponents.securitySchemes = schemes;
+  outComponents.securitySchemes = spec.securitySchemes;
 
   const usedTags = new Set<string>();
   for (const item of Object.values(paths)) {
@@ -134,13 +116,16 @@ export function splitDocument(full: Json, name: DocumentName): Json {
 
 export default fp(
   async (fastify: FastifyInstance) => {
+    const specs = documents(fastify.emulator.apis.map((a) => a.descriptor));
+    const names = Object.keys(specs);
+    const schemes = Object.assign({}, ...Object.values(specs).map((d) => d.securitySchemes)) as Record<string, unknown>;
     await fastify.register(fastifySwagger, {
       // Shared schemas keep their $id as the component name (e.g. RestoreJobStatus) instead of def-N.
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
       openapi: {
         openapi: '3.1.0',
         info: { title: 'restoresim (all APIs)', version: VERSION },
-        components: { securitySchemes: SECURITY_SCHEMES as never },
+        components: { securitySchemes: schemes as never },
       },
     });
 
@@ -150,13 +135,13 @@ export default fp(
     const openapiDocument = (name: DocumentName): Json => {
       let doc = cache.get(name);
       if (!doc) {
-        doc = splitDocument(structuredClone(fastify.swagger()) as unknown as Json, name);
+        doc = splitDocument(structuredClone(fastify.swagger()) as unknown as Json, specs[name]!);
         cache.set(name, doc);
       }
       return doc;
     };
 
-    for (const name of DOCUMENT_NAMES) {
+    for (const name of names) {
       fastify.get(`/openapi/${name}.json`, { schema: { hide: true } }, async (_request, reply) => {
         reply.header('cache-control', 'no-cache');
         return openapiDocument(name);
@@ -166,8 +151,8 @@ export default fp(
     await fastify.register(fastifySwaggerUi, {
       routePrefix: '/docs',
       uiConfig: {
-        urls: DOCUMENT_NAMES.map((name) => ({ url: `/openapi/${name}.json`, name: DOCUMENTS[name].label })),
-        'urls.primaryName': DOCUMENTS.trilio.label,
+        urls: names.map((name) => ({ url: `/openapi/${name}.json`, name: specs[name]!.label })),
+        'urls.primaryName': specs[names[0]!]!.label,
         deepLinking: true,
         displayRequestDuration: true,
         tryItOutEnabled: false,

@@ -9,9 +9,7 @@
 import fp from 'fastify-plugin';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CREATE_OPERATIONS, InjectedFault, RuleEngine, type ApiName, type CreateEffects, type Tentative } from '../sim/rules.js';
-
-const CREATE_OPS = new Set<string>(Object.values(CREATE_OPERATIONS));
+import { InjectedFault, RuleEngine, type CreateEffects, type Tentative } from '../core/rules.js';
 import { operationOf, recordRequest } from './journal.js';
 
 export { operationOf };
@@ -24,11 +22,11 @@ export function declaredOperations(sim: RouteSimConfig): readonly string[] {
 }
 
 export interface RouteSimConfig {
-  api: ApiName;
+  /** The API's name (its descriptor's). */
+  api: string;
   /**
-   * Operation id, e.g. `restores.create` (Trilio) or `job.create` (vCenter); or a function evaluated per request
-   * (after the body is parsed) for a route serving several operations, e.g. the vAPI JSON-RPC `POST /api` mapping
-   * serviceId/operationId to `job.create`, `job.get`, …. Rule matching, create effects, the journal and metrics use the
+   * Operation id, one its API's descriptor declares (e.g. `restores.create`); or a function evaluated per request
+   * (after the body is parsed) for a route serving several operations (e.g. a JSON-RPC endpoint). Rule matching, create effects, the journal and metrics use the
    * resolved operation. A function must return one of `operations`; when it throws or returns anything else, the
    * request gets `operations[0]` (the route's catch-all, e.g. `jsonrpc.invoke`).
    */
@@ -40,8 +38,8 @@ export interface RouteSimConfig {
    */
   operations?: readonly string[];
   /**
-   * The restore name or backup location the request concerns, for rules' `match.subject` regex. Called only when a
-   * rule that could fire has `match.subject`.
+   * The request's subject (what its API's descriptor calls it: a restore name, a backup location), for rules'
+   * `match.subject` regex. Called only when a rule that could fire has `match.subject`.
    */
   subject?: (request: FastifyRequest) => string | undefined;
   /**
@@ -56,7 +54,7 @@ export interface RouteSimConfig {
 export interface SimRoute {
   method: string;
   url: string;
-  api: ApiName;
+  api: string;
   operation: string;
 }
 
@@ -74,10 +72,10 @@ declare module 'fastify' {
     /** Every emulated route registered so far. */
     simRoutes: SimRoute[];
     /**
-     * Ends the requests waiting out a rule's latency (all, or those of one api or Trilio project), without an answer,
-     * as a reset does. (Closing the app instead cuts their waits short and lets them finish.) Returns how many.
+     * Ends the requests waiting out a rule's latency (all, or those of one api or project), without an answer, as a
+     * reset does. (Closing the app instead cuts their waits short and lets them finish.) Returns how many.
      */
-    simInterrupt(scope?: { api?: ApiName; project?: string }): number;
+    simInterrupt(scope?: { api?: string; project?: string }): number;
   }
 }
 
@@ -90,7 +88,7 @@ export function emulatedRoutes(app: FastifyInstance): SimRoute[] {
 }
 
 interface Waiting {
-  api: ApiName;
+  api: string;
   project: string | undefined;
   abort: AbortController;
   /** What ended the wait: the client went away or a reset (the request then ends unanswered), or the app closing. */
@@ -105,14 +103,16 @@ function safe(f: () => boolean): boolean {
   }
 }
 
-function projectOf(request: FastifyRequest): string | undefined {
-  const params = request.params as Record<string, string | undefined> | undefined;
-  return params?.project_id ?? params?.projectId ?? params?.project ?? params?.tenant_id;
-}
-
 export default fp(
   async (fastify) => {
-    fastify.decorate('rules', new RuleEngine(fastify.runtime.config.seed));
+    const emulator = fastify.emulator;
+    fastify.decorate('rules', new RuleEngine(emulator.config.seed, emulator.apis.map((a) => a.descriptor)));
+    const catalog = fastify.rules.catalog;
+    /** The request's project: its API's project path parameter (APIs with projects). */
+    const projectOf = (request: FastifyRequest, api: string): string | undefined => {
+      const param = catalog.api(api)?.project?.param;
+      return param ? (request.params as Record<string, string | undefined> | undefined)?.[param] : undefined;
+    };
     fastify.decorate('simRoutes', [] as SimRoute[]);
     fastify.decorateRequest('simEffects', null as unknown as CreateEffects);
     registry.set(fastify.server, { rules: fastify.rules, routes: fastify.simRoutes });
@@ -121,9 +121,11 @@ export default fp(
       const sim = route.config?.sim;
       if (!sim) return;
       const ops = declaredOperations(sim);
-      // A route resolving its operation per request does not make each of them carry a subject (the static
-      // SUBJECT_OPERATIONS table says which do); a fixed operation with a subject function does.
-      for (const op of ops) fastify.rules.catalog.declare(sim.api, op, typeof sim.operation === 'string' && typeof sim.subject === 'function');
+      // The descriptor is the one list of an API's operations: a route naming another is a mistake, found at start.
+      if (!catalog.api(sim.api)) throw new Error(`route ${route.url}: no API "${sim.api}"`);
+      for (const op of ops) {
+        if (catalog.apiOf(op) !== sim.api) throw new Error(`route ${route.url}: "${op}" is not an operation of ${sim.api}`);
+      }
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
         if (method === 'HEAD' && route.method !== 'HEAD') continue;
         for (const op of ops) fastify.simRoutes.push({ method, url: route.url, api: sim.api, operation: op });
@@ -136,7 +138,7 @@ export default fp(
 
     // Requests waiting out a rule's latency, so a reset (of their scope) and closing the app can end the wait.
     const waiting = new Set<Waiting>();
-    const interrupt = (scope: { api?: ApiName; project?: string }, why: Waiting['why']): number => {
+    const interrupt = (scope: { api?: string; project?: string }, why: Waiting['why']): number => {
       let n = 0;
       for (const w of waiting) {
         if (scope.api !== undefined && w.api !== scope.api) continue;
@@ -148,7 +150,7 @@ export default fp(
       }
       return n;
     };
-    fastify.decorate('simInterrupt', (scope: { api?: ApiName; project?: string } = {}): number => interrupt(scope, 'reset'));
+    fastify.decorate('simInterrupt', (scope: { api?: string; project?: string } = {}): number => interrupt(scope, 'reset'));
     // Closing cuts the waits short and lets the requests finish (a graceful shutdown answers what is in flight).
     const interruptAll = async () => {
       interrupt({}, 'close');
@@ -158,18 +160,18 @@ export default fp(
 
     /** Tentative matches of create-only rules, settled once the response status is known. */
     const pending = new WeakMap<FastifyRequest, Tentative[]>();
-    const settle = (request: FastifyRequest, succeeded: boolean) => {
+    const confirm = (request: FastifyRequest, succeeded: boolean) => {
       const tentative = pending.get(request);
       if (!tentative) return;
       pending.delete(request);
-      const stands = new Set(fastify.rules.settle(tentative, succeeded));
+      const stands = new Set(fastify.rules.confirm(tentative, succeeded));
       const given = new Set(tentative.filter((t) => t.fired && !stands.has(t.id)).map((t) => t.id));
       for (const id of stands) fastify.metrics.ruleFired(id);
       if (given.size) request.simRuleIds = (request.simRuleIds ?? []).filter((id) => !given.has(id));
     };
     /** Ends a request without an answer: a real client sees the socket close; `inject` rejects. */
     const hangUp = (request: FastifyRequest, reply: FastifyReply) => {
-      settle(request, false);
+      confirm(request, false);
       recordRequest(fastify, request, 0, reply.elapsedTime, true);
       reply.hijack();
       reply.raw.destroy();
@@ -185,7 +187,7 @@ export default fp(
         method: request.method,
         route: request.routeOptions.url ?? '',
         path: request.url.split('?')[0],
-        project: projectOf(request),
+        project: projectOf(request, sim.api),
         // Called only when a rule that could fire has match.subject.
         subject: sim.subject ? () => sim.subject!(request) : undefined,
       });
@@ -199,7 +201,7 @@ export default fp(
       if (decision.latencyMs > 0) {
         // Interruptible: the client going away or a reset of the request's scope ends the wait and the request
         // quietly (no answer, nothing done); the app closing ends the wait and the request goes on.
-        const w: Waiting = { api: sim.api, project: projectOf(request), abort: new AbortController(), why: undefined };
+        const w: Waiting = { api: sim.api, project: projectOf(request, sim.api), abort: new AbortController(), why: undefined };
         const gone = () => {
           if (w.abort.signal.aborted) return;
           w.why = 'client';
@@ -232,24 +234,24 @@ export default fp(
         throw new InjectedFault(e.status, e.message ?? `Injected fault (rule ${decision.fired[0]})`, e.vendorError);
       }
       // Outcome and duration apply only to a request that creates (its resolved operation, not the route's).
-      if (CREATE_OPS.has(operation)) request.simEffects = decision.effects;
+      if (catalog.operation(operation)?.creates) request.simEffects = decision.effects;
     });
 
-    // Create-only rules count (match, skip, fired, max) only when the create succeeded: settled when the status is
+    // Create-only rules count (match, skip, fired, max) only when the create succeeded: confirmed when the status is
     // known (onSend runs before the journal's onResponse records the rules), else when the response ends.
     fastify.addHook('onSend', async (request, reply, payload) => {
       if (!pending.has(request)) return payload;
       const sim = request.routeOptions.config?.sim;
       const status = reply.statusCode;
       const ok = sim?.succeeded ? safe(() => sim.succeeded!(request, status, payload)) : status >= 200 && status < 300;
-      settle(request, ok);
+      confirm(request, ok);
       return payload;
     });
     fastify.addHook('onResponse', async (request) => {
-      settle(request, false);
+      confirm(request, false);
     });
     fastify.addHook('onRequestAbort', async (request) => {
-      settle(request, false);
+      confirm(request, false);
     });
   },
   { name: 'restoresim-faults', dependencies: ['restoresim-journal'] },

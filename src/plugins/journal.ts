@@ -1,10 +1,13 @@
-// Request journal (a capped ring, `--journal-size` entries, newest kept) and the metrics counters behind
-// GET /_sim/metrics. Hooks at the root (fastify-plugin), so every emulated route is seen; the control plane itself
-// (/_sim/*) and the docs are counted in metrics but kept out of the journal, as WireMock keeps its admin API out.
+// Request journal (a capped ring, `--journal-size` entries, newest kept), recorded with the request metrics. Hooks at
+// the root (fastify-plugin), so every emulated route is seen; the control plane itself (/_sim/*) and the docs are
+// counted in metrics but kept out of the journal, as WireMock keeps its admin API out.
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { QUIET_PATHS } from '../app.js';
-import type { ApiName } from '../sim/rules.js';
+import type { Emulator } from '../emulator.js';
+import type { Metrics } from './metrics.js';
+
+/** Paths whose requests stay out of the log and the journal. */
+export const QUIET_PATHS = new Set(['/_sim/health', '/_sim/ready']);
 
 export interface JournalEntry {
   /** Increasing sequence number (never reused while the process lives). */
@@ -15,7 +18,8 @@ export interface JournalEntry {
   time: string;
   /** Simulation clock time when it arrived (ISO-8601). */
   clock: string;
-  api: ApiName | 'other';
+  /** The API's name, or `other` for a path no API owns. */
+  api: string;
   /** Operation id of the emulated route, absent for unmatched requests. */
   operation?: string;
   method: string;
@@ -104,29 +108,6 @@ export class Journal {
   }
 }
 
-/** Counters for the Prometheus text at GET /_sim/metrics (gauges of restores and jobs are read when scraped). */
-export class Metrics {
-  /** key: api \x00 route \x00 method \x00 status */
-  readonly requests = new Map<string, number>();
-  /** key: api \x00 kind \x00 from \x00 to */
-  readonly transitions = new Map<string, number>();
-  /** key: rule id */
-  readonly ruleFirings = new Map<string, number>();
-
-  private static bump(m: Map<string, number>, key: string): void {
-    m.set(key, (m.get(key) ?? 0) + 1);
-  }
-  request(api: string, route: string, method: string, status: string): void {
-    Metrics.bump(this.requests, [api, route, method, status].join('\x00'));
-  }
-  transition(api: string, kind: string, from: string, to: string): void {
-    Metrics.bump(this.transitions, [api, kind, from, to].join('\x00'));
-  }
-  ruleFired(id: string): void {
-    Metrics.bump(this.ruleFirings, id);
-  }
-}
-
 const BODY_LIMIT = 16 * 1024;
 
 function journalBody(body: unknown): unknown {
@@ -150,20 +131,17 @@ function headersOf(request: FastifyRequest): Record<string, string> {
   return out;
 }
 
-/** The api a request belongs to: its route's, else guessed from the path prefix (unmatched requests). */
-export function apiOf(request: FastifyRequest): ApiName | 'other' {
+/** The api a request belongs to: its route's, else the API whose path prefixes it starts with, else `other`. */
+export function apiOf(emulator: Emulator, request: FastifyRequest): string {
   const sim = request.routeOptions?.config?.sim;
   if (sim) return sim.api;
   const p = request.url;
-  if (p.startsWith('/v1/')) return 'trilio';
-  if (p.startsWith('/rest/') || p.startsWith('/api/')) return 'vcenter';
-  return 'other';
+  return emulator.apis.find((a) => a.descriptor.prefixes.some((x) => p.startsWith(x)))?.descriptor.name ?? 'other';
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     journal: Journal;
-    metrics: Metrics;
   }
   interface FastifyRequest {
     /** Wall time (ms) and clock time (ms) the request arrived. */
@@ -204,7 +182,7 @@ const recorded = new WeakSet<FastifyRequest>();
 
 /** Records one request in the journal and the metrics (also used by the faults plugin for dropped connections). */
 export function recordRequest(
-  fastify: { journal: Journal; metrics: Metrics },
+  fastify: { journal: Journal; metrics: Metrics; emulator: Emulator },
   request: FastifyRequest,
   status: number,
   durationMs: number,
@@ -213,7 +191,7 @@ export function recordRequest(
   if (recorded.has(request)) return;
   recorded.add(request);
   const path = request.url.split('?')[0]!;
-  const api = apiOf(request);
+  const api = apiOf(fastify.emulator, request);
   const route = request.routeOptions?.url;
   fastify.metrics.request(path.startsWith('/_sim') ? 'control' : api, route ?? '(unmatched)', request.method, dropped ? 'dropped' : String(status));
   if (path === '/_sim' || path.startsWith('/_sim/') || path.startsWith('/docs') || path.startsWith('/openapi')) return;
@@ -241,20 +219,13 @@ export function recordRequest(
 
 export default fp(
   async (fastify) => {
-    const rt = fastify.runtime;
-    fastify.decorate('journal', new Journal(rt.config.journalSize));
-    fastify.decorate('metrics', new Metrics());
+    const emulator = fastify.emulator;
+    fastify.decorate('journal', new Journal(emulator.config.journalSize));
     fastify.decorateRequest('simArrival', null as unknown as { wall: number; clock: number });
     fastify.decorateRequest('simRuleIds', null as unknown as string[]);
 
-    const onTransition = (e: { api: string; kind: string; from: string; to: string }) => fastify.metrics.transition(e.api, e.kind, e.from, e.to);
-    rt.sim.on('transition', onTransition);
-    fastify.addHook('onClose', async () => {
-      rt.sim.off('transition', onTransition);
-    });
-
     fastify.addHook('onRequest', async (request) => {
-      request.simArrival = { wall: Date.now(), clock: rt.sim.now() };
+      request.simArrival = { wall: Date.now(), clock: emulator.now() };
       request.simRuleIds = [];
     });
     fastify.addHook('onResponse', async (request, reply) => {
@@ -262,5 +233,5 @@ export default fp(
       recordRequest(fastify, request, reply.statusCode, reply.elapsedTime);
     });
   },
-  { name: 'restoresim-journal' },
+  { name: 'restoresim-journal', dependencies: ['restoresim-metrics'] },
 );

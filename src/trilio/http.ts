@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import type { Config } from '../config.js';
-import type { Simulation } from '../sim/simulation.js';
-import { InjectedFault } from '../sim/rules.js';
+import type { Clock } from '../core/clock.js';
+import { InjectedFault } from '../core/rules.js';
 import { TERMINAL, isObj, type Obj, type RestoreKind, type SnapshotFx } from './model.js';
 import type { TrilioState } from './state.js';
 import * as S from './schemas.js';
@@ -117,7 +117,7 @@ function projectFromUrl(url: string): string | undefined {
 
 type P = { project_id: string; restore_id?: string; snapshot_id?: string; workload_id?: string };
 
-export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; config: Config; state: TrilioState }): void {
+export function registerRoutes(v1: FastifyInstance, deps: { sim: Clock; config: Config; state: TrilioState }): void {
   const { sim, config, state } = deps;
 
   /** A failed create precondition: the documented 2018 server answers 500 "Error"; `modern` answers 400/404. */
@@ -364,7 +364,6 @@ export function registerRoutes(v1: FastifyInstance, deps: { sim: Simulation; con
     const now = nowOf(request);
     const plan = state.buildPlan({ kind, snapshot: snap, instanceNames: names, failure, effects: request.simEffects ?? {}, test });
     const r = state.newRestore({ project_id: ctx.project, user_id: ctx.user, snapshot: snap, name, description, test, options, kind, plan, now });
-    sim.transition({ api: 'trilio', kind: 'restore', id: r.id, from: 'none', to: 'restoring', at: now });
     return send(request, reply, 202, { restore: restoreDetail(viewCtx(request), r, { fresh: true }) });
   };
 

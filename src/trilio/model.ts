@@ -1,5 +1,5 @@
 // Trilio data model: the fixture section's shape, its validation and merging, and the persisted rows.
-import type { CancelRequest, Plan } from '../sim/lifecycle.js';
+import type { CancelRequest, Plan } from '../core/lifecycle.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Obj = Record<string, unknown>;

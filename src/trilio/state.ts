@@ -4,12 +4,12 @@
 // transaction. Workload `locked` and snapshot `restoring` are derived from "an active restore exists", so they
 // can never disagree with the restore.
 import { randomUUID } from 'node:crypto';
-import type { Simulation, TransitionEvent } from '../sim/simulation.js';
-import type { Migration } from '../sim/store.js';
-import { evaluate, rebase, type CancelRequest, type Evaluation, type Phase, type Plan, type Terminal } from '../sim/lifecycle.js';
-import { isoMicro } from '../sim/clock.js';
-import type { CreateEffects } from '../sim/rules.js';
-import type { ForceResult } from '../module.js';
+import type { Migration, Store } from '../core/store.js';
+import type { Clock } from '../core/clock.js';
+import { evaluate, rebase, type CancelRequest, type Evaluation, type Phase, type Plan, type Terminal } from '../core/lifecycle.js';
+import { isoMicro } from '../core/clock.js';
+import type { CreateEffects } from '../core/rules.js';
+import type { ForceResult } from '../core/api.js';
 import {
   TERMINAL, parseTs, type MetadataRow, type Obj, type ProjectFx, type RestoreKind, type RestoreRow,
   type ServerFx, type SnapshotFx, type TokenFx, type TrilioSection, type VolumeFx, type WorkloadFx,
@@ -65,42 +65,27 @@ const USER_SELECTED: Record<RestoreKind, string> = {
 };
 
 export class TrilioState {
-  constructor(readonly sim: Simulation, private readonly rate: number) {
-    sim.store.migrate('trilio', MIGRATIONS);
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    private readonly rate: number,
+  ) {
+    store.migrate('trilio', MIGRATIONS);
   }
 
   /** A cached prepared statement (Store.stmt). */
   private sql(text: string) {
-    return this.sim.store.stmt(text);
+    return this.store.stmt(text);
   }
 
-  /** Transitions of the transaction in progress (see `atomically`); null outside one. */
-  private pending: TransitionEvent[] | null = null;
-
-  /**
-   * Runs fn in one transaction and announces the transitions it made once it has committed (none if it rolls back).
-   * Nested calls join the outer transaction, whose commit announces them all.
-   */
+  /** Runs fn in one commit: the transitions it announces are emitted after COMMIT (Store.commit). */
   private atomically<T>(fn: () => T): T {
-    if (this.pending) return this.sim.store.tx(fn);
-    this.pending = [];
-    let events: TransitionEvent[];
-    let out: T;
-    try {
-      out = this.sim.store.tx(fn);
-      events = this.pending;
-    } finally {
-      this.pending = null;
-    }
-    for (const e of events) this.sim.transition(e);
-    return out;
+    return this.store.commit(fn);
   }
 
-  /** A restore's transition, announced now or, inside `atomically`, after the commit. */
-  private announce(e: { id: string; from: string; to: string; at: number }): void {
-    const event: TransitionEvent = { api: 'trilio', kind: 'restore', ...e };
-    if (this.pending) this.pending.push(event);
-    else this.sim.transition(event);
+  /** A restore's transition, announced by the commit in progress. */
+  announce(e: { id: string; from: string; to: string; at: number }): void {
+    this.store.announce({ api: 'trilio', kind: 'restore', ...e });
   }
 
   /** The appliance config, read once per load (it changes only there). */
@@ -509,12 +494,14 @@ export class TrilioState {
 
   /** DELETE: a soft delete of the row (restored VMs, volumes and networks stay, as with the vendor). */
   softDelete(r: RestoreRow, now: number): void {
-    const from = r.status;
-    r.deleted = true;
-    r.deleted_at = isoMicro(now);
-    r.status = 'deleted';
-    this.saveRestore(r);
-    this.announce({ id: r.id, from, to: 'deleted', at: now });
+    this.atomically(() => {
+      const from = r.status;
+      r.deleted = true;
+      r.deleted_at = isoMicro(now);
+      r.status = 'deleted';
+      this.saveRestore(r);
+      this.announce({ id: r.id, from, to: 'deleted', at: now });
+    });
   }
 
   stateCounts(): Record<string, number> {
@@ -523,12 +510,11 @@ export class TrilioState {
   }
 
   /** Control-plane move of one restore to a state its lifecycle allows: one transaction, announced after it. */
-  forceState(target: { id?: string; state: string; message?: string }): ForceResult {
-    return this.atomically(() => this.force(target));
+  forceState(target: { id?: string; state: string; message?: string }, now: number): ForceResult {
+    return this.atomically(() => this.force(target, now));
   }
 
-  private force(target: { id?: string; state: string; message?: string }): ForceResult {
-    const now = this.sim.now();
+  private force(target: { id?: string; state: string; message?: string }, now: number): ForceResult {
     this.settle(now);
     if (!target.id) return { ok: false, statusCode: 404, reason: 'a Trilio restore id is required' };
     const r = this.restore(target.id);
@@ -592,9 +578,10 @@ export class TrilioState {
       deleted: false, deleted_at: null, kind: fields.kind, plan: fields.plan, started_at: fields.now, cancel: null,
       picked_up: false, host_name: this.config().host, restore_size: fields.snapshot.restore_size,
     };
-    this.sim.store.tx(() => {
+    this.atomically(() => {
       this.saveRestore(r);
       this.saveSnapshot({ ...fields.snapshot, updated_at: ts });
+      this.announce({ id: r.id, from: 'none', to: 'restoring', at: fields.now });
     });
     return r;
   }

@@ -2,12 +2,12 @@
 // SQLite and moved by the lifecycle engine. Every method works on committed state at the clock's `now`.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
-import type { Simulation } from '../sim/simulation.js';
-import type { Migration, Store } from '../sim/store.js';
-import { evaluate, rebase, type Phase, type Plan } from '../sim/lifecycle.js';
-import { isoZ } from '../sim/clock.js';
-import type { CreateEffects } from '../sim/rules.js';
-import type { ForceResult } from '../module.js';
+import type { Clock } from '../core/clock.js';
+import type { Migration, Store } from '../core/store.js';
+import { evaluate, rebase, type Phase, type Plan } from '../core/lifecycle.js';
+import { isoZ } from '../core/clock.js';
+import type { CreateEffects } from '../core/rules.js';
+import type { ForceResult } from '../core/api.js';
 import { VapiError, msg, vapiError, type LocalizableMessage } from './errors.js';
 import { Value } from '@sinclair/typebox/value';
 import {
@@ -242,15 +242,12 @@ export class VcenterEngine {
   private readonly q: ReturnType<typeof statements>;
 
   constructor(
-    private readonly sim: Simulation,
+    private readonly store: Store,
+    private readonly clock: Clock,
     private readonly config: Config,
   ) {
-    sim.store.migrate('vcenter', MIGRATIONS);
-    this.q = statements(sim.store);
-  }
-
-  private get db() {
-    return this.sim.store.db;
+    store.migrate('vcenter', MIGRATIONS);
+    this.q = statements(store);
   }
 
   // ---- fixtures ------------------------------------------------------------------------------------------------
@@ -306,7 +303,7 @@ export class VcenterEngine {
 
   createSession(user: string): string {
     const id = randomBytes(16).toString('hex');
-    const now = this.sim.now();
+    const now = this.clock.now();
     this.q.insertSession.run(id, user, now, now);
     return id;
   }
@@ -317,7 +314,7 @@ export class VcenterEngine {
       | { id: string; user: string; created_at: number; last_accessed_at: number }
       | undefined;
     if (!row) return undefined;
-    const now = this.sim.now();
+    const now = this.clock.now();
     if (now - row.last_accessed_at >= this.config.sessionIdle * 1000) {
       this.q.deleteSession.run(id);
       return undefined;
@@ -433,22 +430,21 @@ export class VcenterEngine {
     const write = () => {
       this.q.setJobState.run(state);
       if (state === 'SUCCEEDED') this.saveAppliance(this.section(), 'CONFIGURED');
-      this.sim.transition({ api: 'vcenter', kind: 'job', id: JOB_ID, from: job.state, to: state, at: ev.finishedAt ?? now });
+      this.store.announce({ api: 'vcenter', kind: 'job', id: JOB_ID, from: job.state, to: state, at: ev.finishedAt ?? now });
     };
-    if (this.db.inTransaction) write();
-    else this.sim.store.tx(write);
+    this.store.commit(write);
     return { ...job, state };
   }
 
   /** job.get: commits what is due and answers the job at one instant (so state, appliance and view agree). */
   get(): RestoreJobStatus {
-    const now = this.sim.now();
+    const now = this.clock.now();
     return this.view(this.advance(this.readJob(), now), now);
   }
 
   create(req: RestoreRequest, effects: CreateEffects): RestoreJobStatus {
-    const now = this.sim.now();
-    return this.sim.store.tx(() => {
+    const now = this.clock.now();
+    return this.store.commit(() => {
       const prev = this.advance(this.readJob(), now);
       if (this.applianceState() !== 'DEPLOYED')
         throw vapiError('not_allowed_in_current_state', `${M}.job.not_allowed_in_current_state`, 'Restore is allowed only after deployment and before firstboot');
@@ -458,7 +454,7 @@ export class VcenterEngine {
       const { plan, phaseMessages } = this.plan(req, effects);
       const parts = req.parts ? [...req.parts] : null;
       this.q.putJob.run(JSON.stringify(plan), JSON.stringify(phaseMessages), parts ? JSON.stringify(parts) : null, now);
-      this.sim.transition({ api: 'vcenter', kind: 'job', id: JOB_ID, from: prev?.state ?? 'NONE', to: 'INPROGRESS', at: now });
+      this.store.announce({ api: 'vcenter', kind: 'job', id: JOB_ID, from: prev?.state ?? 'NONE', to: 'INPROGRESS', at: now });
       const job = this.advance({ state: 'INPROGRESS', plan, phaseMessages, parts, startedAt: now }, now);
       return this.view(job, now);
     });
@@ -546,8 +542,8 @@ export class VcenterEngine {
   }
 
   cancel(user: string): ReturnResult {
-    const now = this.sim.now();
-    return this.sim.store.tx(() => {
+    const now = this.clock.now();
+    return this.store.commit(() => {
       const job = this.advance(this.readJob(), now);
       if (job?.state !== 'INPROGRESS')
         return { status: 'FAIL', messages: [msg(`${M}.job.cancel.nothing`, 'No restore job is in progress: there is nothing to cancel')] };
@@ -573,9 +569,8 @@ export class VcenterEngine {
     return row ? { [row.state]: 1 } : {};
   }
 
-  forceState(target: { state: string; message?: string }): ForceResult {
-    const now = this.sim.now();
-    return this.sim.store.tx(() => {
+  forceState(target: { state: string; message?: string }, now: number): ForceResult {
+    return this.store.commit(() => {
       const job = this.advance(this.readJob(), now);
       if (!job) return { ok: false, statusCode: 404, reason: 'there is no restore job (state NONE)' };
       if (job.state !== 'INPROGRESS')

@@ -2,7 +2,7 @@
 // session create/get/delete and the four restore operations. Values are typed (`{"STRUCTURE":{type:{…}}}`,
 // `{"OPTIONAL":…}`, `{"SECRET":…}`); vAPI errors come back inside an HTTP 200 result, as the reference server does.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InjectedFault } from '../sim/rules.js';
+import { InjectedFault } from '../core/rules.js';
 import { VapiError, errorTypeName, unauthenticated, vapiError, type LocalizableMessage } from './errors.js';
 import { readRestoreRequest, sessionInfo, type Metadata, type RestoreJobStatus, type ReturnResult, type VcenterEngine } from './engine.js';
 

@@ -2,7 +2,7 @@
 // `{"value": …}`, JSON or 6.5-style XML) and the `/api` generation (bare bodies, JSON), each with its own parsers,
 // error handler and not-found handler so that every answer under those paths is in that generation's vAPI dialect.
 import type { FastifyError, FastifyInstance, FastifySchema, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
-import { InjectedFault } from '../sim/rules.js';
+import { InjectedFault } from '../core/rules.js';
 import type { Config } from '../config.js';
 import { VapiError, apiErrorBody, msg, restErrorBody, typeOfStatus, unauthenticated, vapiError } from './errors.js';
 import { NS_ERRORS, NS_JOB, NS_RESTORE, NS_SESSION, parseXml, toXml } from './xml.js';

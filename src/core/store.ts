@@ -1,6 +1,9 @@
-// The SQLite store: one database, WAL for files, versioned migrations per namespace (core, trilio, vcenter),
-// and a small key/value table for simulation metadata (the persisted virtual clock, fixture load marks).
+// The SQLite store: one database, WAL for files, versioned migrations per namespace (the core's and one per API),
+// a small key/value table for simulation metadata (the persisted clock, fixture load marks), and the one
+// commit-and-announce protocol: state changes are written in `commit(fn)` and the transitions `fn` announced are
+// emitted once the transaction has committed (none when it rolls back).
 import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -20,14 +23,28 @@ const CORE_MIGRATIONS: Migration[] = [
   },
 ];
 
-export class Store {
+/** A committed state change of a restore or job. */
+export interface TransitionEvent {
+  /** The API's name. */
+  api: string;
+  /** What moved, e.g. `restore`, `job`. */
+  kind: string;
+  id: string;
+  from: string;
+  to: string;
+  /** Clock time of the transition (ms). */
+  at: number;
+}
+
+export class Store extends EventEmitter<{ transition: [TransitionEvent] }> {
   readonly db: Db;
-  readonly file: string;
   /** Prepared statements by SQL text (see `stmt`). */
   private readonly statements = new Map<string, Statement>();
+  /** Transitions announced by the commit in progress; null outside one. */
+  private pending: TransitionEvent[] | null = null;
 
   constructor(file: string) {
-    this.file = file;
+    super();
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
     if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
@@ -76,9 +93,34 @@ export class Store {
     this.stmt('INSERT INTO sim_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  /** Runs fn in one transaction (IMMEDIATE, so concurrent writers queue rather than fail). */
+  /** Runs fn in one transaction (IMMEDIATE, so concurrent writers queue rather than fail; nested: a savepoint). */
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Runs fn in one transaction and emits the transitions it announced once it has committed (none if it throws).
+   * A nested commit joins the outer one, whose COMMIT announces them all.
+   */
+  commit<T>(fn: () => T): T {
+    if (this.pending) return this.tx(fn);
+    this.pending = [];
+    let events: TransitionEvent[];
+    let out: T;
+    try {
+      out = this.tx(fn);
+      events = this.pending;
+    } finally {
+      this.pending = null;
+    }
+    for (const e of events) this.emit('transition', e);
+    return out;
+  }
+
+  /** Announces a transition of the commit in progress (emitted after its COMMIT). Only inside `commit`. */
+  announce(e: TransitionEvent): void {
+    if (!this.pending) throw new Error('Store.announce: a transition is announced inside store.commit(), never outside');
+    this.pending.push(e);
   }
 
   close(): void {
