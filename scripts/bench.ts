@@ -9,7 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { validateConfig } from '../src/config.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1.5' }, large: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '1.5' }, large: { type: 'string', default: '10000' } },
+});
 const SECONDS = Number(values.seconds);
 const LARGE = Number(values.large);
 const SMALL = 1000;
@@ -31,7 +33,7 @@ function clones(template: Record<string, unknown>, from: number, to: number): un
   for (let i = from; i < to; i++) {
     const id = restoreId(i);
     const created = new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString().replace('Z', '').padEnd(26, '0');
-    const r = structuredClone(template) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const r = structuredClone(template) as Record<string, any>;
     r.id = id;
     r.name = `bench restore ${i}`;
     r.created_at = r.updated_at = created;
@@ -87,15 +89,23 @@ async function main(): Promise<void> {
     const list = `/v1/${P}/restores`;
     const show = `/v1/${P}/restores/${restoreId(7)}`;
 
-    console.log(`restoresim bench — node ${process.version}, ${SECONDS} s per measurement, in-process (inject) unless noted\n`);
+    console.log(
+      `restoresim bench — node ${process.version}, ${SECONDS} s per measurement, in-process (inject) unless noted\n`,
+    );
     const results: Record<string, Result> = {};
-    for (const [size, from] of [[SMALL, 0], [LARGE, SMALL]] as const) {
+    for (const [size, from] of [
+      [SMALL, 0],
+      [LARGE, SMALL],
+    ] as const) {
       const ms = await load(app, clones(template, from, size));
       console.log(`${size} restores (+${size - from} loaded through POST /_sim/fixtures in ${ms.toFixed(0)} ms):`);
       results[`detail${size}`] = await measure('GET /restores/detail?limit=50 (first page of 50)', inject(detail));
       results[`list${size}`] = await measure('GET /restores (summary list, first 1000)', inject(list));
       results[`show${size}`] = await measure('GET /restores/{id}', inject(show));
-      results[`health${size}`] = await measure('GET /_sim/health (no restore read; every request settles)', inject('/_sim/health'));
+      results[`health${size}`] = await measure(
+        'GET /_sim/health (no restore read; every request settles)',
+        inject('/_sim/health'),
+      );
     }
 
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -112,10 +122,11 @@ async function main(): Promise<void> {
 
     const ratio = (a: Result, b: Result) => (a.perSecond / b.perSecond).toFixed(2);
     console.log('\nratios (same run):');
-    console.log(`  detail page,  ${SMALL} / ${LARGE} restores: ${ratio(results[`detail${SMALL}`]!, results[`detail${LARGE}`]!)}× faster with fewer`);
-    console.log(`  summary list, ${SMALL} / ${LARGE} restores: ${ratio(results[`list${SMALL}`]!, results[`list${LARGE}`]!)}× faster with fewer`);
-    console.log(`  show by id,   ${SMALL} / ${LARGE} restores: ${ratio(results[`show${SMALL}`]!, results[`show${LARGE}`]!)}× faster with fewer`);
-    console.log(`  health,       ${SMALL} / ${LARGE} restores: ${ratio(results[`health${SMALL}`]!, results[`health${LARGE}`]!)}× faster with fewer`);
+    const pair = (name: string) => ratio(results[`${name}${SMALL}`]!, results[`${name}${LARGE}`]!);
+    console.log(`  detail page,  ${SMALL} / ${LARGE} restores: ${pair('detail')}× faster with fewer`);
+    console.log(`  summary list, ${SMALL} / ${LARGE} restores: ${pair('list')}× faster with fewer`);
+    console.log(`  show by id,   ${SMALL} / ${LARGE} restores: ${pair('show')}× faster with fewer`);
+    console.log(`  health,       ${SMALL} / ${LARGE} restores: ${pair('health')}× faster with fewer`);
     console.log(`  show by id,   inject / socket (${LARGE}):  ${ratio(results[`show${LARGE}`]!, showSocket)}×`);
     console.log(`  health,       inject / socket (${LARGE}):  ${ratio(results[`health${LARGE}`]!, healthSocket)}×`);
   } finally {

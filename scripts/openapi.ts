@@ -16,7 +16,7 @@ import { SCENARIO, SCENARIO_CONFIG, SCENARIO_START, type Step } from './scenario
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const OPENAPI_DIR = path.join(ROOT, 'openapi');
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 interface Recorded {
   method: string;
@@ -75,7 +75,12 @@ function findPath(docs: Record<DocumentName, Json>, method: string, url: string)
       const wanted = [...new URLSearchParams(queryPart ?? '')];
       if (!wanted.every(([k, v]) => requested.searchParams.get(k) === v)) continue;
       const params = (pathPart.match(/\{[^}]+\}/g) ?? []).length;
-      const re = new RegExp(`^${pathPart.split(/\{[^}]+\}/).map((x) => x.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+      const re = new RegExp(
+        `^${pathPart
+          .split(/\{[^}]+\}/)
+          .map((x) => x.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+          .join('[^/]+')}$`,
+      );
       if (!re.test(pathname)) continue;
       if (!best || wanted.length > best.query || (wanted.length === best.query && params < best.params)) {
         best = { path, params, query: wanted.length };
@@ -103,7 +108,12 @@ const PLACEHOLDER = JSON.stringify({ '200': { description: 'Default Response' } 
  * no response schema gets the statuses it was seen answering (its placeholder "200 Default Response" is dropped); a
  * declared status without content gets the recorded media type with the example only.
  */
-function attach(docs: Record<DocumentName, Json>, step: Step & { example: string }, rec: Recorded, problems: string[]): void {
+function attach(
+  docs: Record<DocumentName, Json>,
+  step: Step & { example: string },
+  rec: Recorded,
+  problems: string[],
+): void {
   const method = rec.method.toLowerCase();
   const label = `${step.method} ${step.url} (example "${step.example}")`;
   const p = findPath(docs, method, rec.url);
@@ -158,10 +168,11 @@ export async function generateOpenapi(): Promise<{ files: Record<DocumentName, s
     }
     const problems: string[] = [];
     const vars: Record<string, string> = {};
-    const fill = (s: string) => s.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => {
-      if (!(k in vars)) throw new Error(`scenario: {{${k}}} used before it was captured`);
-      return vars[k]!;
-    });
+    const fill = (s: string) =>
+      s.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => {
+        if (!(k in vars)) throw new Error(`scenario: {{${k}}} used before it was captured`);
+        return vars[k]!;
+      });
     for (const step of SCENARIO) {
       if (step.advance) {
         const a = await app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds: step.advance } });
@@ -171,20 +182,32 @@ export async function generateOpenapi(): Promise<{ files: Record<DocumentName, s
       for (const [k, v] of Object.entries(step.headers ?? {})) headers[k] = fill(v);
       const body = step.body === undefined ? undefined : JSON.parse(fill(JSON.stringify(step.body)));
       const url = fill(step.url);
-      const res = await app.inject({ method: step.method, url, headers, ...(body !== undefined ? { payload: body } : {}) });
+      const res = await app.inject({
+        method: step.method,
+        url,
+        headers,
+        ...(body !== undefined ? { payload: body } : {}),
+      });
       const rec: Recorded = {
         method: step.method,
         url,
         statusCode: res.statusCode,
-        contentType: String(res.headers['content-type'] ?? '').split(';')[0]!.trim(),
+        contentType: String(res.headers['content-type'] ?? '')
+          .split(';')[0]!
+          .trim(),
         payload: res.body,
       };
       if (step.status !== undefined && res.statusCode !== step.status) {
-        problems.push(`${step.method} ${step.url}: expected ${step.status}, got ${res.statusCode}: ${res.body.slice(0, 300)}`);
+        problems.push(
+          `${step.method} ${step.url}: expected ${step.status}, got ${res.statusCode}: ${res.body.slice(0, 300)}`,
+        );
         continue;
       }
       for (const [name, from] of Object.entries(step.capture ?? {})) {
-        const v = from(res.statusCode === 204 ? undefined : parseBody(rec.contentType, res.body), res.headers as Record<string, unknown>);
+        const v = from(
+          res.statusCode === 204 ? undefined : parseBody(rec.contentType, res.body),
+          res.headers as Record<string, unknown>,
+        );
         if (typeof v !== 'string') problems.push(`${step.method} ${step.url}: could not capture ${name}`);
         else vars[name] = v;
       }

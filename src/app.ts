@@ -1,7 +1,12 @@
 // The restoresim app as a Fastify plugin (no listen): the emulator as a decorator, the shared JSON parser, request
 // logging, then the control plane and the emulated APIs (src/apis.ts), each an encapsulated plugin with its own
 // error dialect.
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyServerOptions,
+} from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import { Emulator } from './emulator.js';
@@ -46,7 +51,10 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, { emulator })
     if (text === '') return done(null, undefined);
     parseJson(req, text, (err, value) => {
       if (!err) return done(null, value);
-      const e = new Error(`Malformed JSON in request body: ${err.message}`) as Error & { statusCode: number; code: string };
+      const e = new Error(`Malformed JSON in request body: ${err.message}`) as Error & {
+        statusCode: number;
+        code: string;
+      };
       e.statusCode = 400;
       e.code = 'RESTORESIM_BAD_JSON';
       done(e, undefined);
@@ -149,4 +157,12 @@ export async function composeApp(
     throw err;
   }
   return { app: fastify, emulator };
+}
+
+/** The URL a listening app answers on: its bound port, and a wildcard host shown as 127.0.0.1 (IPv6 in brackets). */
+export function listenUrl(app: FastifyInstance, host: string): string {
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
 }

@@ -29,32 +29,114 @@ export interface Config {
 }
 
 const CORE_SETTINGS: readonly Setting[] = [
-  s({ key: 'port', flag: 'port', kind: 'int', min: 0, max: 65535, default: 8780,
-    description: 'TCP port to listen on; 0 picks a free port (the URL is printed on one line at start).' }),
-  s({ key: 'host', flag: 'host', kind: 'string', default: '127.0.0.1',
-    description: 'Address to listen on (the Docker image uses 0.0.0.0).' }),
-  s({ key: 'db', flag: 'db', kind: 'string', default: 'data/restoresim.db',
-    description: 'SQLite database file (created with its folder), or :memory:.' }),
-  s({ key: 'fixtures', flag: 'fixtures', kind: 'string', default: DEFAULT_FIXTURES, defaultText: 'built-in fixtures/',
-    description: 'Fixture file or folder of *.json files loaded into an empty database and by reset.' }),
-  s({ key: 'clock', flag: 'clock', kind: 'enum', choices: ['real', 'virtual'], default: 'real',
-    description: 'real: time flows (times --speed); virtual: time moves only when advanced through /_sim/clock.' }),
-  s({ key: 'speed', flag: 'speed', kind: 'number', min: 0.001, max: 1_000_000, default: 1,
-    description: 'Speed factor of the real clock (10 = restores finish ten times sooner).' }),
-  s({ key: 'seed', flag: 'seed', kind: 'int', min: 0, max: 2 ** 32 - 1, default: 42,
-    description: 'Seed of the random source behind probabilistic fault rules and latency.' }),
-  s({ key: 'logLevel', flag: 'log-level', kind: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    default: 'info', description: 'pino log level (JSON on stdout; pretty only on a TTY).' }),
-  s({ key: 'adminToken', flag: 'admin-token', kind: 'string', default: undefined, defaultText: '(none)',
-    description: 'When set, every /_sim call except health needs header X-Sim-Admin-Token with this value.' }),
-  s({ key: 'publicUrl', flag: 'public-url', kind: 'string', default: undefined, defaultText: '(request Host)',
-    description: 'Base URL of the links in answers (e.g. http://wlm_backend as in the vendor docs).' }),
-  s({ key: 'restoreRate', flag: 'restore-rate', kind: 'int', min: 1, max: 2 ** 50, default: 41_943_040,
-    description: 'Simulated restore throughput in bytes per second of clock time (2 GiB takes about a minute).' }),
-  s({ key: 'journalSize', flag: 'journal-size', kind: 'int', min: 0, max: 1_000_000, default: 1000,
-    description: 'How many requests the /_sim/requests journal keeps (oldest dropped first).' }),
-  s({ key: 'bodyLimit', flag: 'body-limit', kind: 'int', min: 1024, max: 1 << 30, default: 1_048_576,
-    description: 'Largest request body in bytes; larger ones get 413 in the vendor error format.' }),
+  s({
+    key: 'port',
+    flag: 'port',
+    kind: 'int',
+    min: 0,
+    max: 65535,
+    default: 8780,
+    description: 'TCP port to listen on; 0 picks a free port (the URL is printed on one line at start).',
+  }),
+  s({
+    key: 'host',
+    flag: 'host',
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'Address to listen on (the Docker image uses 0.0.0.0).',
+  }),
+  s({
+    key: 'db',
+    flag: 'db',
+    kind: 'string',
+    default: 'data/restoresim.db',
+    description: 'SQLite database file (created with its folder), or :memory:.',
+  }),
+  s({
+    key: 'fixtures',
+    flag: 'fixtures',
+    kind: 'string',
+    default: DEFAULT_FIXTURES,
+    defaultText: 'built-in fixtures/',
+    description: 'Fixture file or folder of *.json files loaded into an empty database and by reset.',
+  }),
+  s({
+    key: 'clock',
+    flag: 'clock',
+    kind: 'enum',
+    choices: ['real', 'virtual'],
+    default: 'real',
+    description: 'real: time flows (times --speed); virtual: time moves only when advanced through /_sim/clock.',
+  }),
+  s({
+    key: 'speed',
+    flag: 'speed',
+    kind: 'number',
+    min: 0.001,
+    max: 1_000_000,
+    default: 1,
+    description: 'Speed factor of the real clock (10 = restores finish ten times sooner).',
+  }),
+  s({
+    key: 'seed',
+    flag: 'seed',
+    kind: 'int',
+    min: 0,
+    max: 2 ** 32 - 1,
+    default: 42,
+    description: 'Seed of the random source behind probabilistic fault rules and latency.',
+  }),
+  s({
+    key: 'logLevel',
+    flag: 'log-level',
+    kind: 'enum',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description: 'pino log level (JSON on stdout; pretty only on a TTY).',
+  }),
+  s({
+    key: 'adminToken',
+    flag: 'admin-token',
+    kind: 'string',
+    default: undefined,
+    defaultText: '(none)',
+    description: 'When set, every /_sim call except health needs header X-Sim-Admin-Token with this value.',
+  }),
+  s({
+    key: 'publicUrl',
+    flag: 'public-url',
+    kind: 'string',
+    default: undefined,
+    defaultText: '(request Host)',
+    description: 'Base URL of the links in answers (e.g. http://wlm_backend as in the vendor docs).',
+  }),
+  s({
+    key: 'restoreRate',
+    flag: 'restore-rate',
+    kind: 'int',
+    min: 1,
+    max: 2 ** 50,
+    default: 41_943_040,
+    description: 'Simulated restore throughput in bytes per second of clock time (2 GiB takes about a minute).',
+  }),
+  s({
+    key: 'journalSize',
+    flag: 'journal-size',
+    kind: 'int',
+    min: 0,
+    max: 1_000_000,
+    default: 1000,
+    description: 'How many requests the /_sim/requests journal keeps (oldest dropped first).',
+  }),
+  s({
+    key: 'bodyLimit',
+    flag: 'body-limit',
+    kind: 'int',
+    min: 1024,
+    max: 1 << 30,
+    default: 1_048_576,
+    description: 'Largest request body in bytes; larger ones get 413 in the vendor error format.',
+  }),
 ];
 
 export const SETTINGS: readonly Setting[] = [...CORE_SETTINGS, ...APIS.flatMap((api) => api.settings)];
@@ -77,7 +159,8 @@ function coerce(setting: Setting, raw: string, source: string): { value?: unknow
       if (raw === '') return { problem: `${where}: must not be empty` };
       return { value: raw };
     case 'enum':
-      if (!setting.choices!.includes(raw)) return { problem: `${where}: must be one of ${setting.choices!.join(', ')}` };
+      if (!setting.choices!.includes(raw))
+        return { problem: `${where}: must be one of ${setting.choices!.join(', ')}` };
       return { value: raw };
     case 'int':
     case 'number': {
@@ -135,7 +218,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     const fromFlag = values[x.flag];
     const fromEnv = env[x.env];
     const [raw, source] =
-      typeof fromFlag === 'string' ? [fromFlag, `--${x.flag}`] : fromEnv !== undefined ? [fromEnv, x.env] : [undefined, ''];
+      typeof fromFlag === 'string'
+        ? [fromFlag, `--${x.flag}`]
+        : fromEnv !== undefined
+          ? [fromEnv, x.env]
+          : [undefined, ''];
     if (raw === undefined) continue;
     const r = coerce(x, raw, source);
     if (r.problem) problems.push(r.problem);
@@ -172,7 +259,8 @@ export function markdownTable(): string {
   const rows = SETTINGS.map((x) => {
     const choices = x.choices ? ` One of ${x.choices.map((c) => `\`${c}\``).join(', ')}.` : '';
     const def = defaultText(x);
-    return `| \`--${x.flag}\` | \`${x.env}\` | ${def ? `\`${def}\`` : ''} | ${x.description.replace(/\|/g, '\\|')}${choices} |`;
+    const meaning = `${x.description.replace(/\|/g, '\\|')}${choices}`;
+    return `| \`--${x.flag}\` | \`${x.env}\` | ${def ? `\`${def}\`` : ''} | ${meaning} |`;
   });
   return ['| Flag | Environment variable | Default | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

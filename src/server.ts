@@ -3,7 +3,7 @@
 // and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish, the database closes cleanly).
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, helpText, parseCli, type Config } from './config.js';
-import { buildApp } from './app.js';
+import { buildApp, listenUrl } from './app.js';
 import { FixtureError } from './core/fixtures.js';
 import { VERSION } from './version.js';
 
@@ -12,11 +12,11 @@ async function main(): Promise<void> {
   try {
     const cli = parseCli(process.argv.slice(2));
     if (cli.help) {
-      process.stdout.write(helpText(VERSION) + '\n');
+      process.stdout.write(`${helpText(VERSION)}\n`);
       return;
     }
     if (cli.version) {
-      process.stdout.write(VERSION + '\n');
+      process.stdout.write(`${VERSION}\n`);
       return;
     }
     config = cli.config;
@@ -31,7 +31,10 @@ async function main(): Promise<void> {
 
   const logger =
     process.stdout.isTTY && config.logLevel !== 'silent'
-      ? { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      ? {
+          level: config.logLevel,
+          transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+        }
       : { level: config.logLevel };
 
   let app: Awaited<ReturnType<typeof buildApp>>;
@@ -59,11 +62,8 @@ async function main(): Promise<void> {
     await app.close();
     process.exit(1);
   }
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
   // One line a wrapper script can read: the URL the emulator answers on.
-  process.stdout.write(`restoresim listening on http://${shownHost}:${port}\n`);
+  process.stdout.write(`restoresim listening on ${listenUrl(app, config.host)}\n`);
 }
 
 void main();

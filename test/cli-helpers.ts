@@ -11,7 +11,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESTORESIM_') && !k.startsWith('npm_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('RESTORESIM_') && !k.startsWith('npm_')) env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -26,16 +27,28 @@ export interface Running {
 }
 
 /** Spawns a restoresim process and resolves once it printed its URL line. */
-export function startProcess(cmd: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; detached?: boolean } = {}): Promise<Running> {
-  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: opts.cwd ?? ROOT, env: opts.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+export function startProcess(
+  cmd: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; detached?: boolean } = {},
+): Promise<Running> {
+  const child = spawn(cmd[0]!, cmd.slice(1), {
+    cwd: opts.cwd ?? ROOT,
+    env: opts.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
+  });
   const lines: string[] = [];
   let err = '';
   let partial = '';
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no URL line within ${opts.timeoutMs ?? 20_000} ms; stdout:\n${lines.join('\n')}\nstderr:\n${err}`));
+      reject(
+        new Error(`no URL line within ${opts.timeoutMs ?? 20_000} ms; stdout:\n${lines.join('\n')}\nstderr:\n${err}`),
+      );
     }, opts.timeoutMs ?? 20_000);
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
@@ -61,7 +74,9 @@ export function startProcess(cmd: readonly string[], opts: { cwd?: string; env?:
 /** Waits for a promise at most `ms`; rejects with `what` when it takes longer. */
 export async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  const t = new Promise<never>(
+    (_r, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
+  );
   try {
     return await Promise.race([p, t]);
   } finally {

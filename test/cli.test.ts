@@ -13,11 +13,17 @@ const CLI = [process.execPath, '--import', 'tsx', path.join(ROOT, 'src/server.ts
 
 const running: Running[] = [];
 afterEach(() => {
-  for (const r of running.splice(0)) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  for (const r of running.splice(0))
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
 });
 
 function runCli(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(CLI[0], [...CLI.slice(1), ...args], { cwd: ROOT, env: cleanEnv(env), encoding: 'utf8', timeout: 20_000 });
+  return spawnSync(CLI[0], [...CLI.slice(1), ...args], {
+    cwd: ROOT,
+    env: cleanEnv(env),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 }
 
 describe('restoresim CLI', () => {
@@ -40,7 +46,9 @@ describe('restoresim CLI', () => {
     expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
 
     // stdout is not a TTY here: every line but the URL line is pino JSON.
-    const json = r.lines.filter((l) => l && !l.startsWith('restoresim listening on ')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const json = r.lines
+      .filter((l) => l && !l.startsWith('restoresim listening on '))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = json.filter((l) => l.msg === 'request');
     expect(requests.map((l) => l.url)).toEqual(['/_sim/clock/advance']); // health calls are not logged
     expect(requests[0]).toMatchObject({ method: 'POST', statusCode: 200, level: 30 });
@@ -60,33 +68,55 @@ describe('restoresim CLI', () => {
       const created = await fetch(`${r.url}/v1/${P}/snapshots/2e56d167-bad7-43c7-8ede-a613c3fe7844`, {
         method: 'POST',
         headers: T,
-        body: JSON.stringify({ restore: { name: 'survives', options: { type: 'openstack', restore_type: 'oneclick', oneclickrestore: true, openstack: {} } } }),
+        body: JSON.stringify({
+          restore: {
+            name: 'survives',
+            options: { type: 'openstack', restore_type: 'oneclick', oneclickrestore: true, openstack: {} },
+          },
+        }),
       });
       expect(created.status).toBe(202);
       const id = ((await created.json()) as { restore: { id: string } }).restore.id;
       const rule = await fetch(`${r.url}/_sim/rules`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ match: { operation: 'restores.get' }, effects: { latency: { kind: 'fixed', ms: 5000 } } }),
+        body: JSON.stringify({
+          match: { operation: 'restores.get' },
+          effects: { latency: { kind: 'fixed', ms: 5000 } },
+        }),
       });
       expect(rule.status).toBe(201);
       const ruleId = ((await rule.json()) as { id: string }).id;
       const slow = fetch(`${r.url}/v1/${P}/restores/${id}`, { headers: T });
       // In flight for sure once the rule has fired (it counts before the latency starts); no fixed sleep.
-      await within(5000, (async () => {
-        for (;;) {
-          const state = (await (await fetch(`${r.url}/_sim/rules/${ruleId}`)).json()) as { fired: number };
-          if (state.fired >= 1) return;
-          await new Promise((res) => setTimeout(res, 20));
-        }
-      })(), 'the slow request to reach its latency');
+      await within(
+        5000,
+        (async () => {
+          for (;;) {
+            const state = (await (await fetch(`${r.url}/_sim/rules/${ruleId}`)).json()) as { fired: number };
+            if (state.fired >= 1) return;
+            await new Promise((res) => setTimeout(res, 20));
+          }
+        })(),
+        'the slow request to reach its latency',
+      );
       r.child.kill('SIGTERM');
       const answer = await slow;
       expect(answer.status).toBe(200);
       expect(((await answer.json()) as { restore: { name: string } }).restore.name).toBe('survives');
       expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
 
-      const again = await startProcess([...CLI, '--port', '0', '--db', db, '--clock', 'virtual', '--log-level', 'silent']);
+      const again = await startProcess([
+        ...CLI,
+        '--port',
+        '0',
+        '--db',
+        db,
+        '--clock',
+        'virtual',
+        '--log-level',
+        'silent',
+      ]);
       running.push(again);
       const back = await fetch(`${again.url}/v1/${P}/restores/${id}`, { headers: T });
       expect(back.status).toBe(200);
@@ -98,7 +128,17 @@ describe('restoresim CLI', () => {
   });
 
   it('exits 0 on SIGINT too', async () => {
-    const r = await startProcess([...CLI, '--port', '0', '--db', ':memory:', '--clock', 'virtual', '--log-level', 'silent']);
+    const r = await startProcess([
+      ...CLI,
+      '--port',
+      '0',
+      '--db',
+      ':memory:',
+      '--clock',
+      'virtual',
+      '--log-level',
+      'silent',
+    ]);
     running.push(r);
     r.child.kill('SIGINT');
     expect(await within(5000, r.exited, 'exit after SIGINT')).toBe(0);
@@ -106,7 +146,10 @@ describe('restoresim CLI', () => {
   });
 
   it('rejects bad flags and variables with exit status 2 and one line per mistake', () => {
-    const r = runCli(['--port', 'x', '--clock', 'sometimes', '--db', ':memory:'], { RESTORESIM_SPEED: '0', RESTORESIM_TRILIO_ERRORS: 'new' });
+    const r = runCli(['--port', 'x', '--clock', 'sometimes', '--db', ':memory:'], {
+      RESTORESIM_SPEED: '0',
+      RESTORESIM_TRILIO_ERRORS: 'new',
+    });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
@@ -167,7 +210,9 @@ describe('restoresim CLI', () => {
 describe('README', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const block = (marker: string) => {
-    const m = new RegExp(`<!-- ${marker}[^>]*-->\\n\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- /${marker} -->`).exec(readme);
+    const m = new RegExp(`<!-- ${marker}[^>]*-->\\n\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- /${marker} -->`).exec(
+      readme,
+    );
     if (!m) throw new Error(`README has no ${marker} block`);
     return m[1]!;
   };
@@ -196,18 +241,24 @@ describe('README', () => {
   });
 
   const tools = ['curl', 'jq'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
-  it.skipIf(tools.length > 0)('its curl session works against a real emulator (needs curl and jq)', async () => {
-    const r = await startProcess([...CLI, '--port', '0', '--db', ':memory:', '--speed', '25', '--log-level', 'warn']);
-    running.push(r);
-    const script = block('readme-session').replaceAll('http://127.0.0.1:8780', r.url).replaceAll('sleep 5', 'sleep 0.3');
-    const out = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
-    expect(out.status, out.stderr).toBe(0);
-    const lines = out.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^\{"status":"reset"/);
-    expect(lines).toContain('available 100% Restore from snapshot is complete');
-    expect(lines).toContain('{"state":"INPROGRESS","progress":0}');
-    expect(lines.at(-1)).toMatch(/^SUCCEEDED 100% /);
-    r.child.kill('SIGTERM');
-    expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
-  }, 60_000);
+  it.skipIf(tools.length > 0)(
+    'its curl session works against a real emulator (needs curl and jq)',
+    async () => {
+      const r = await startProcess([...CLI, '--port', '0', '--db', ':memory:', '--speed', '25', '--log-level', 'warn']);
+      running.push(r);
+      const script = block('readme-session')
+        .replaceAll('http://127.0.0.1:8780', r.url)
+        .replaceAll('sleep 5', 'sleep 0.3');
+      const out = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+      expect(out.status, out.stderr).toBe(0);
+      const lines = out.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^\{"status":"reset"/);
+      expect(lines).toContain('available 100% Restore from snapshot is complete');
+      expect(lines).toContain('{"state":"INPROGRESS","progress":0}');
+      expect(lines.at(-1)).toMatch(/^SUCCEEDED 100% /);
+      r.child.kill('SIGTERM');
+      expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
+    },
+    60_000,
+  );
 });

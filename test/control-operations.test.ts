@@ -29,8 +29,11 @@ const RPC_OPS: Record<string, string> = {
 
 const probe: FastifyPluginAsync = async (f) => {
   f.setErrorHandler((err, _req, reply) => {
-    if (err instanceof InjectedFault) return reply.code(err.statusCode).send({ probeFault: { code: err.statusCode, message: err.message } });
-    return reply.code((err as { statusCode?: number }).statusCode ?? 500).send({ probeFault: { message: (err as Error).message } });
+    if (err instanceof InjectedFault)
+      return reply.code(err.statusCode).send({ probeFault: { code: err.statusCode, message: err.message } });
+    return reply
+      .code((err as { statusCode?: number }).statusCode ?? 500)
+      .send({ probeFault: { message: (err as Error).message } });
   });
   // A JSON-RPC-like endpoint: one route, the operation resolved per request from the body.
   f.post(
@@ -45,7 +48,8 @@ const probe: FastifyPluginAsync = async (f) => {
           },
           operations: ['jsonrpc.invoke', 'job.create', 'job.get'],
           // JSON-RPC answers errors with 200: a create succeeded when the body has no error.
-          succeeded: (_r: FastifyRequest, status: number, payload: unknown) => status === 200 && !String(payload).includes('"error"'),
+          succeeded: (_r: FastifyRequest, status: number, payload: unknown) =>
+            status === 200 && !String(payload).includes('"error"'),
           subject: (r) => {
             subjectCalls.n++;
             return (r.body as Rpc | undefined)?.location;
@@ -81,8 +85,14 @@ const probe: FastifyPluginAsync = async (f) => {
       return reply.code(201).send({ effects: request.simEffects });
     },
   );
-  f.get('/api/appliance/recovery/restore/job', { config: { sim: { api: 'vcenter', operation: 'job.get' } } }, async () => ({ state: 'NONE' }));
-  f.get('/v1/:project_id/restores', { config: { sim: { api: 'trilio', operation: 'restores.list' } } }, async () => ({ restores: [] }));
+  f.get(
+    '/api/appliance/recovery/restore/job',
+    { config: { sim: { api: 'vcenter', operation: 'job.get' } } },
+    async () => ({ state: 'NONE' }),
+  );
+  f.get('/v1/:project_id/restores', { config: { sim: { api: 'trilio', operation: 'restores.list' } } }, async () => ({
+    restores: [],
+  }));
 };
 
 const probeApi = stubApi(trilio);
@@ -106,14 +116,27 @@ async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
 }
 
 const rpc = (h: Harness, body: Rpc) =>
-  fetch(`${h.url}/api`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${h.url}/api`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const rpcCreate = (h: Harness, location: string, status?: number) =>
-  rpc(h, { serviceId: 'com.vmware.appliance.recovery.restore.job', operationId: 'create', location, ...(status ? { status } : {}) });
+  rpc(h, {
+    serviceId: 'com.vmware.appliance.recovery.restore.job',
+    operationId: 'create',
+    location,
+    ...(status ? { status } : {}),
+  });
 
 describe('a route whose operation is resolved per request', () => {
   it('matches rules, applies create effects and journals by the resolved operation', async () => {
     const h = await harness();
-    await h.sim.rules.add({ id: 'fail', match: { operation: 'job.create' }, effects: { outcome: { state: 'FAILED', message: 'boom' } } });
+    await h.sim.rules.add({
+      id: 'fail',
+      match: { operation: 'job.create' },
+      effects: { outcome: { state: 'FAILED', message: 'boom' } },
+    });
     await h.sim.rules.add({ id: 'get-503', match: { operation: 'job.get' }, effects: { error: { status: 503 } } });
 
     const created = await rpcCreate(h, 'sftp://b/1');
@@ -134,13 +157,19 @@ describe('a route whose operation is resolved per request', () => {
 
   it('lists one emulated route per operation it may resolve to', async () => {
     const h = await harness();
-    const rows = emulatedRoutes(h.app).filter((r) => r.url === '/api').map((r) => `${r.method} ${r.operation}`);
+    const rows = emulatedRoutes(h.app)
+      .filter((r) => r.url === '/api')
+      .map((r) => `${r.method} ${r.operation}`);
     expect(rows.sort()).toEqual(['POST job.create', 'POST job.get', 'POST jsonrpc.invoke']);
   });
 });
 
 const createJob = (h: Harness, body: Record<string, unknown>) =>
-  fetch(`${h.url}/api/appliance/recovery/restore/job`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${h.url}/api/appliance/recovery/restore/job`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const counters = async (h: Harness, id: string) => {
   const r = await h.sim.rules.get(id);
   return { matched: r.matched, fired: r.fired };
@@ -149,7 +178,12 @@ const counters = async (h: Harness, id: string) => {
 describe('create-only rules count only successful creates', () => {
   it('a rejected create (400) uses up neither max nor skip; the next real create gets the outcome', async () => {
     const h = await harness();
-    await h.sim.rules.add({ id: 'once', match: { operation: 'job.create' }, effects: { outcome: { state: 'FAILED' } }, max: 1 });
+    await h.sim.rules.add({
+      id: 'once',
+      match: { operation: 'job.create' },
+      effects: { outcome: { state: 'FAILED' } },
+      max: 1,
+    });
     expect((await createJob(h, {})).status).toBe(400);
     expect((await createJob(h, { location: 'sftp://b/1', busy: true })).status).toBe(400);
     expect(await counters(h, 'once')).toEqual({ matched: 0, fired: 0 });
@@ -158,7 +192,13 @@ describe('create-only rules count only successful creates', () => {
     expect(await counters(h, 'once')).toEqual({ matched: 1, fired: 1 });
     expect(await (await createJob(h, { location: 'sftp://b/1' })).json()).toEqual({ effects: {} });
 
-    await h.sim.rules.add({ id: 'second', match: { operation: 'job.create' }, effects: { durationSeconds: 7 }, skip: 1, max: 1 });
+    await h.sim.rules.add({
+      id: 'second',
+      match: { operation: 'job.create' },
+      effects: { durationSeconds: 7 },
+      skip: 1,
+      max: 1,
+    });
     expect((await createJob(h, {})).status).toBe(400);
     expect(await (await createJob(h, { location: 'sftp://b/1' })).json()).toEqual({ effects: {} });
     expect(await (await createJob(h, { location: 'sftp://b/1' })).json()).toEqual({ effects: { durationSeconds: 7 } });
@@ -172,7 +212,12 @@ describe('create-only rules count only successful creates', () => {
 
   it('rules with other effects still count when they fire on a failing request', async () => {
     const h = await harness();
-    await h.sim.rules.add({ id: 'err', match: { operation: 'job.create' }, effects: { error: { status: 503 } }, max: 1 });
+    await h.sim.rules.add({
+      id: 'err',
+      match: { operation: 'job.create' },
+      effects: { error: { status: 503 } },
+      max: 1,
+    });
     expect((await createJob(h, { location: 'sftp://b/1' })).status).toBe(503);
     expect(await counters(h, 'err')).toEqual({ matched: 1, fired: 1 });
   });
@@ -181,8 +226,18 @@ describe('create-only rules count only successful creates', () => {
 describe('create-only rules on a route with its own success test', () => {
   it('a JSON-RPC error answered with 200 gives the match back', async () => {
     const h = await harness();
-    await h.sim.rules.add({ id: 'once', match: { operation: 'job.create' }, effects: { outcome: { state: 'FAILED' } }, max: 1 });
-    const failed = await rpc(h, { serviceId: 'com.vmware.appliance.recovery.restore.job', operationId: 'create', location: 'x', fail: true } as Rpc);
+    await h.sim.rules.add({
+      id: 'once',
+      match: { operation: 'job.create' },
+      effects: { outcome: { state: 'FAILED' } },
+      max: 1,
+    });
+    const failed = await rpc(h, {
+      serviceId: 'com.vmware.appliance.recovery.restore.job',
+      operationId: 'create',
+      location: 'x',
+      fail: true,
+    } as Rpc);
     expect(failed.status).toBe(200);
     expect(await counters(h, 'once')).toEqual({ matched: 0, fired: 0 });
     expect(await (await rpcCreate(h, 'x')).json()).toEqual({ effects: { outcome: { state: 'FAILED' } } });
@@ -195,7 +250,9 @@ describe('latency', () => {
     const h = await harness();
     await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
     const t0 = Date.now();
-    const aborted = await fetch(`${h.url}/api/appliance/recovery/restore/job`, { signal: AbortSignal.timeout(200) }).catch((e: Error) => e);
+    const aborted = await fetch(`${h.url}/api/appliance/recovery/restore/job`, {
+      signal: AbortSignal.timeout(200),
+    }).catch((e: Error) => e);
     expect(aborted).toBeInstanceOf(Error);
     let entries: Awaited<ReturnType<typeof h.sim.requests>> = [];
     while (Date.now() - t0 < 4_000) {
@@ -212,14 +269,18 @@ describe('latency', () => {
     const engine = new RuleEngine(1, APIS);
     engine.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: MAX_LATENCY_MS } } });
     engine.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 5_000 } } });
-    expect(engine.evaluate({ api: 'vcenter', operation: 'job.get', method: 'GET', route: '/x' }).latencyMs).toBe(MAX_LATENCY_MS);
+    expect(engine.evaluate({ api: 'vcenter', operation: 'job.get', method: 'GET', route: '/x' }).latencyMs).toBe(
+      MAX_LATENCY_MS,
+    );
   });
 
   it('a client aborting, then a reset: close() does not hang on the rules latency', async () => {
     const h = await harness();
     await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 5_000 } } });
     await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
-    const aborted = await fetch(`${h.url}/api/appliance/recovery/restore/job`, { signal: AbortSignal.timeout(200) }).catch((e: Error) => e);
+    const aborted = await fetch(`${h.url}/api/appliance/recovery/restore/job`, {
+      signal: AbortSignal.timeout(200),
+    }).catch((e: Error) => e);
     expect(aborted).toBeInstanceOf(Error);
     await h.sim.reset();
     const t0 = Date.now();
@@ -231,12 +292,16 @@ describe('latency', () => {
   it('a reset ends requests still waiting, without an answer; closing the app cuts the wait short and answers', async () => {
     const h = await harness();
     await h.sim.rules.add({ match: { operation: 'job.get' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
-    await h.sim.rules.add({ match: { operation: 'restores.list' }, effects: { latency: { kind: 'fixed', ms: 600_000 } } });
+    await h.sim.rules.add({
+      match: { operation: 'restores.list' },
+      effects: { latency: { kind: 'fixed', ms: 600_000 } },
+    });
     const waitingJob = fetch(`${h.url}/api/appliance/recovery/restore/job`).catch((e: Error) => e);
     const waitingList = fetch(`${h.url}/v1/p/restores`).catch((e: Error) => e);
     // Both requests are in their latency once both rules have fired (they count before the wait); no fixed sleep.
     const deadline = Date.now() + 4_000;
-    while ((await h.sim.rules.list()).some((r) => r.fired < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while ((await h.sim.rules.list()).some((r) => r.fired < 1) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     const t0 = Date.now();
     await h.sim.reset({ api: 'vcenter' });
     expect(await waitingJob).toBeInstanceOf(Error);
@@ -279,8 +344,14 @@ describe('subject', () => {
     await h.sim.rules.add({ match: { operation: 'job.create' }, effects: { durationSeconds: 3 } });
     await createJob(h, { location: 'sftp://b/1' });
     expect(subjectCalls.n).toBe(0);
-    await h.sim.rules.add({ id: 's', match: { operation: 'job.create', subject: '^sftp://b/' }, effects: { outcome: { state: 'FAILED' } } });
-    expect(await (await createJob(h, { location: 'sftp://b/2' })).json()).toEqual({ effects: { outcome: { state: 'FAILED' }, durationSeconds: 3 } });
+    await h.sim.rules.add({
+      id: 's',
+      match: { operation: 'job.create', subject: '^sftp://b/' },
+      effects: { outcome: { state: 'FAILED' } },
+    });
+    expect(await (await createJob(h, { location: 'sftp://b/2' })).json()).toEqual({
+      effects: { outcome: { state: 'FAILED' }, durationSeconds: 3 },
+    });
     expect(subjectCalls.n).toBe(1);
     expect(await (await createJob(h, { location: 'nfs://x' })).json()).toEqual({ effects: { durationSeconds: 3 } });
     expect(subjectCalls.n).toBe(2);
@@ -290,26 +361,45 @@ describe('subject', () => {
 describe('rule ranges: one source of truth (validateRule), upper bounds included', () => {
   const bad: [string, Record<string, unknown>, RegExp][] = [
     ['latency ms', { effects: { latency: { kind: 'fixed', ms: 600_001 } } }, /effects\.latency\.ms: 0 to 600000/],
-    ['uniform maxMs', { effects: { latency: { kind: 'uniform', minMs: 0, maxMs: 700_000 } } }, /minMs and maxMs from 0 to 600000/],
-    ['sigma', { effects: { latency: { kind: 'lognormal', medianMs: 10, sigma: 6 } } }, /effects\.latency\.sigma: 0 to 5/],
+    [
+      'uniform maxMs',
+      { effects: { latency: { kind: 'uniform', minMs: 0, maxMs: 700_000 } } },
+      /minMs and maxMs from 0 to 600000/,
+    ],
+    [
+      'sigma',
+      { effects: { latency: { kind: 'lognormal', medianMs: 10, sigma: 6 } } },
+      /effects\.latency\.sigma: 0 to 5/,
+    ],
     ['median 0', { effects: { latency: { kind: 'lognormal', medianMs: 0, sigma: 1 } } }, /medianMs: above 0/],
-    ['duration', { match: { operation: 'job.create' }, effects: { durationSeconds: 31_536_001 } }, /durationSeconds: a number of seconds from 0 to 31536000/],
+    [
+      'duration',
+      { match: { operation: 'job.create' }, effects: { durationSeconds: 31_536_001 } },
+      /durationSeconds: a number of seconds from 0 to 31536000/,
+    ],
     ['status', { effects: { error: { status: 600 } } }, /error\.status: an HTTP error status from 400 to 599/],
     ['probability', { probability: 2, effects: { drop: true } }, /probability: 0 to 1/],
     ['skip', { skip: -1, effects: { drop: true } }, /skip: a whole number >= 0/],
     ['max', { max: 0, effects: { drop: true } }, /max: a whole number >= 1/],
     ['id', { id: '-x', effects: { drop: true } }, /id: 1–64 letters/],
   ];
-  it.each(bad)('refuses %s over HTTP (invalid_rule, with the range) and in validateRule alike', async (_name, spec, reason) => {
-    const { validateRule } = await import('../src/index.js');
-    expect(validateRule(spec as never).join('\n')).toMatch(reason);
-    const h = await harness();
-    const res = await fetch(`${h.url}/_sim/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: string; problems: string[] };
-    expect(body.error).toBe('invalid_rule');
-    expect(body.problems.join('\n')).toMatch(reason);
-  });
+  it.each(bad)(
+    'refuses %s over HTTP (invalid_rule, with the range) and in validateRule alike',
+    async (_name, spec, reason) => {
+      const { validateRule } = await import('../src/index.js');
+      expect(validateRule(spec as never).join('\n')).toMatch(reason);
+      const h = await harness();
+      const res = await fetch(`${h.url}/_sim/rules`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spec),
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; problems: string[] };
+      expect(body.error).toBe('invalid_rule');
+      expect(body.problems.join('\n')).toMatch(reason);
+    },
+  );
 
   it('the control-plane rule schemas carry no numeric bounds of their own', async () => {
     const S = await import('../src/control/schemas.js');
@@ -317,7 +407,8 @@ describe('rule ranges: one source of truth (validateRule), upper bounds included
     const walk = (node: unknown, path: string) => {
       if (!node || typeof node !== 'object') return;
       for (const [k, v] of Object.entries(node)) {
-        if (['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'pattern'].includes(k)) bounds.push(`${path}.${k}`);
+        if (['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'pattern'].includes(k))
+          bounds.push(`${path}.${k}`);
         walk(v, `${path}.${k}`);
       }
     };
@@ -337,7 +428,11 @@ describe('forced states', () => {
       settles++;
       return settle();
     };
-    const res = await fetch(`${h.url}/_sim/vcenter/job/state`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'FAILED' }) });
+    const res = await fetch(`${h.url}/_sim/vcenter/job/state`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'FAILED' }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ state: 'FAILED' });
     expect(settles).toBe(1);

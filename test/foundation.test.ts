@@ -53,7 +53,9 @@ describe('simulation', () => {
     const a = new Emulator(config, [], { start: T0 }); // it crashes: never closed
     try {
       a.clock.advance(120); // time passes (as in real mode) without any save of its own
-      a.store.commit(() => a.store.announce({ api: 'trilio', kind: 'restore', id: 'r1', from: 'none', to: 'restoring', at: a.now() }));
+      a.store.commit(() =>
+        a.store.announce({ api: 'trilio', kind: 'restore', id: 'r1', from: 'none', to: 'restoring', at: a.now() }),
+      );
       const c = new Emulator(config, [], { start: T0 });
       expect(c.now()).toBe(T0 + 120_000);
       c.close();
@@ -91,14 +93,24 @@ describe('lifecycle engine', () => {
     expect(end).toMatchObject({ state: 'available', terminal: true, progress: 100, finishedAt: 12_000 });
   });
   it('cancels through an intermediate state, freezing progress', () => {
-    const c = { at: 7000, state: 'cancelling', seconds: 3, terminal: { state: 'cancelled', message: 'Cancel requested for restore' } };
+    const c = {
+      at: 7000,
+      state: 'cancelling',
+      seconds: 3,
+      terminal: { state: 'cancelled', message: 'Cancel requested for restore' },
+    };
     expect(evaluate(plan, 0, 8000, c)).toMatchObject({ state: 'cancelling', progress: 49, terminal: false });
     expect(evaluate(plan, 0, 10_000, c)).toMatchObject({ state: 'cancelled', terminal: true, finishedAt: 10_000 });
     expect(evaluate(plan, 0, 20_000, { ...c, at: 15_000 }).state).toBe('available');
   });
   it('rebases a plan to end now or to jump to a later phase', () => {
     const ended = rebase(plan, 0, 7000, { state: 'error', message: 'boom' });
-    expect(evaluate(ended, 0, 7000)).toMatchObject({ state: 'error', terminal: true, finishedAt: 7000, message: 'boom' });
+    expect(evaluate(ended, 0, 7000)).toMatchObject({
+      state: 'error',
+      terminal: true,
+      finishedAt: 7000,
+      message: 'boom',
+    });
     const jumped = rebase(plan, 0, 1000, 1);
     expect(evaluate(jumped, 0, 1000).state).toBe('executing');
     expect(evaluate(jumped, 0, 11_000).state).toBe('available');

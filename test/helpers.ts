@@ -66,7 +66,10 @@ export interface Harness {
 }
 
 /** An app with the given APIs listening on a loopback port, and the library client connected to it. */
-export async function listeningHarness(apis: readonly ApiDescriptor[], overrides: Partial<Config> = {}): Promise<Harness> {
+export async function listeningHarness(
+  apis: readonly ApiDescriptor[],
+  overrides: Partial<Config> = {},
+): Promise<Harness> {
   const { app, emulator } = await composeApp(overrides, apis);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { restoreSimFromEnv, type RestoreSimClient } from '../src/index.js';
 
-const PROJECT = 'c76b3355a164498aa95ddbc960adc238';   // the default fixtures' project
+const PROJECT = 'c76b3355a164498aa95ddbc960adc238'; // the default fixtures' project
 const SNAPSHOT = '2e56d167-bad7-43c7-8ede-a613c3fe7844';
 const headers = { 'X-Auth-Token': 'demo-token', 'Content-Type': 'application/json' };
 const oneClick = {
@@ -15,14 +15,16 @@ const oneClick = {
 
 let sim: RestoreSimClient;
 beforeAll(async () => {
-  sim = await restoreSimFromEnv();   // in-process, or RESTORESIM_URL=http://localhost:8780 for a docker one
+  sim = await restoreSimFromEnv(); // in-process, or RESTORESIM_URL=http://localhost:8780 for a docker one
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
 async function startRestore(): Promise<string> {
   const res = await fetch(`${sim.trilio.endpoint(PROJECT)}/snapshots/${SNAPSHOT}`, {
-    method: 'POST', headers, body: JSON.stringify(oneClick),
+    method: 'POST',
+    headers,
+    body: JSON.stringify(oneClick),
   });
   expect(res.status).toBe(202);
   const body = (await res.json()) as { restore: { id: string } };

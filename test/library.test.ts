@@ -1,7 +1,13 @@
 // The test-fixture library against the real emulated APIs: every terminal state driven purely through the control
 // plane (forced states, rules + clock), per-project reset isolation, injected errors in the vendor's dialect.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRestoreSim, restoreSimFromEnv, connectRestoreSim, RestoreSimError, type RestoreSim } from '../src/index.js';
+import {
+  startRestoreSim,
+  restoreSimFromEnv,
+  connectRestoreSim,
+  RestoreSimError,
+  type RestoreSim,
+} from '../src/index.js';
 import { T0 } from './helpers.js';
 
 const P1 = 'c76b3355a164498aa95ddbc960adc238';
@@ -33,7 +39,13 @@ async function createRestore(project = P1, snapshot = S1, name = 'One Click Rest
   const res = await fetch(`${sim.trilio.endpoint(project)}/snapshots/${snapshot}`, {
     method: 'POST',
     headers: headers(project),
-    body: JSON.stringify({ restore: { name, description: name, options: { type: 'openstack', openstack: {}, restore_type: 'oneclick', oneclickrestore: true } } }),
+    body: JSON.stringify({
+      restore: {
+        name,
+        description: name,
+        options: { type: 'openstack', openstack: {}, restore_type: 'oneclick', oneclickrestore: true },
+      },
+    }),
   });
   expect(res.status).toBe(202);
   return ((await res.json()) as { restore: { id: string } }).restore.id;
@@ -75,7 +87,10 @@ describe('library: Trilio terminal states through the control plane', () => {
     // The workload is free again: the next restore can start.
     const e = await createRestore();
     await sim.trilio.forceState(e, 'error', 'Failed restoring snapshot: disk on fire');
-    expect((await getRestore(e)).restore).toMatchObject({ status: 'error', error_msg: 'Failed restoring snapshot: disk on fire' });
+    expect((await getRestore(e)).restore).toMatchObject({
+      status: 'error',
+      error_msg: 'Failed restoring snapshot: disk on fire',
+    });
 
     const c = await createRestore();
     await sim.trilio.forceState(c, 'executing');
@@ -85,20 +100,35 @@ describe('library: Trilio terminal states through the control plane', () => {
     expect(performance.now() - t).toBeLessThan(1000);
 
     await expect(sim.trilio.forceState(a, 'error')).rejects.toMatchObject({ status: 409, code: 'conflict' });
-    await expect(sim.trilio.forceState('00000000-0000-4000-8000-000000000000', 'available')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(sim.trilio.forceState('00000000-0000-4000-8000-000000000000', 'available')).rejects.toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
     const metrics = await sim.metrics();
     expect(metrics).toMatch(/restoresim_trilio_restores\{state="cancelled"\} [1-9]/);
-    expect(metrics).toMatch(/restoresim_transitions_total\{api="trilio",kind="restore",from="[a-z]+",to="error"\} [1-9]/);
+    expect(metrics).toMatch(
+      /restoresim_transitions_total\{api="trilio",kind="restore",from="[a-z]+",to="error"\} [1-9]/,
+    );
   });
 
   it('makes the next restore fail, or be cancelled, or take 5 s, by rules and the clock', async () => {
     const t = performance.now();
-    await sim.rules.add({ match: { operation: 'restores.create', project: P1 }, max: 1, effects: { outcome: { state: 'error', message: 'Failed restoring snapshot: injected' } } });
+    await sim.rules.add({
+      match: { operation: 'restores.create', project: P1 },
+      max: 1,
+      effects: { outcome: { state: 'error', message: 'Failed restoring snapshot: injected' } },
+    });
     const failing = await createRestore();
     await sim.clock.advance(3600);
-    expect((await getRestore(failing)).restore).toMatchObject({ status: 'error', error_msg: 'Failed restoring snapshot: injected' });
+    expect((await getRestore(failing)).restore).toMatchObject({
+      status: 'error',
+      error_msg: 'Failed restoring snapshot: injected',
+    });
 
-    await sim.rules.add({ match: { operation: 'restores.create', subject: '^cancel-me' }, effects: { outcome: { state: 'cancelled' } } });
+    await sim.rules.add({
+      match: { operation: 'restores.create', subject: '^cancel-me' },
+      effects: { outcome: { state: 'cancelled' } },
+    });
     const cancelled = await createRestore(P1, S1, 'cancel-me-please');
     await sim.clock.advance(3600);
     expect((await getRestore(cancelled)).restore!.status).toBe('cancelled');
@@ -110,16 +140,26 @@ describe('library: Trilio terminal states through the control plane', () => {
     await sim.clock.advance(1);
     expect((await getRestore(quick)).restore!.status).toBe('available');
     expect(performance.now() - t).toBeLessThan(1000);
-    expect((await sim.rules.list()).map((r) => [r.matched, r.fired])).toEqual([[3, 1], [1, 1], [1, 1]]);
+    expect((await sim.rules.list()).map((r) => [r.matched, r.fired])).toEqual([
+      [3, 1],
+      [1, 1],
+      [1, 1],
+    ]);
   });
 
   it('renders an injected HTTP error in the Trilio fault envelope, JSON or XML as negotiated', async () => {
-    await sim.rules.add({ id: 'busy', match: { operation: 'restores.list' }, effects: { error: { status: 503, message: 'Service busy, try later' } } });
+    await sim.rules.add({
+      id: 'busy',
+      match: { operation: 'restores.list' },
+      effects: { error: { status: 503, message: 'Service busy, try later' } },
+    });
     const json = await fetch(`${sim.trilio.endpoint(P1)}/restores`, { headers: headers(P1) });
     expect(json.status).toBe(503);
     expect(json.headers.get('x-compute-request-id')).toMatch(/^req-/);
     expect(await json.json()).toEqual({ serviceUnavailable: { code: 503, message: 'Service busy, try later' } });
-    const xml = await fetch(`${sim.trilio.endpoint(P1)}/restores`, { headers: headers(P1, { accept: 'application/xml' }) });
+    const xml = await fetch(`${sim.trilio.endpoint(P1)}/restores`, {
+      headers: headers(P1, { accept: 'application/xml' }),
+    });
     expect(xml.status).toBe(503);
     expect(xml.headers.get('content-type')).toContain('application/xml');
     const text = await xml.text();
@@ -137,7 +177,11 @@ describe('library: dropped connections', () => {
       return ((await res.json()) as { restores: unknown[] }).restores.length;
     };
     const before = await count();
-    await sim.rules.add({ match: { operation: 'restores.create' }, max: 1, effects: { drop: true, latency: { kind: 'fixed', ms: 20 } } });
+    await sim.rules.add({
+      match: { operation: 'restores.create' },
+      max: 1,
+      effects: { drop: true, latency: { kind: 'fixed', ms: 20 } },
+    });
     await expect(createRestore()).rejects.toThrow(/fetch failed/);
     expect(await count()).toBe(before);
     await createRestore();
@@ -192,7 +236,11 @@ describe('library: remote client', () => {
       expect(wrong).toBeInstanceOf(RestoreSimError);
       expect(wrong).toMatchObject({ status: 401, code: 'unauthorized', message: expect.stringMatching(/wrong/) });
       const missing = await connectRestoreSim(local.url, { waitMs: 5_000 }).catch((e: unknown) => e);
-      expect(missing).toMatchObject({ status: 401, code: 'unauthorized', message: expect.stringMatching(/X-Sim-Admin-Token/) });
+      expect(missing).toMatchObject({
+        status: 401,
+        code: 'unauthorized',
+        message: expect.stringMatching(/X-Sim-Admin-Token/),
+      });
       expect(Date.now() - t0).toBeLessThan(3_000);
       const noWait = await connectRestoreSim(local.url, { adminToken: 'nope', waitMs: 0 });
       await expect(noWait.ready()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
@@ -225,8 +273,12 @@ describe('library: vCenter terminal states through the control plane', () => {
       body: JSON.stringify(job(location)),
     });
   }
-  async function jobStatus(sid: string): Promise<{ state: string; progress: number; messages: { default_message: string }[] }> {
-    const res = await fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job`, { headers: { 'vmware-api-session-id': sid } });
+  async function jobStatus(
+    sid: string,
+  ): Promise<{ state: string; progress: number; messages: { default_message: string }[] }> {
+    const res = await fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job`, {
+      headers: { 'vmware-api-session-id': sid },
+    });
     expect(res.status).toBe(200);
     return res.json() as never;
   }
@@ -263,7 +315,10 @@ describe('library: vCenter terminal states through the control plane', () => {
     expect((await jobStatus(sid)).state).toBe('SUCCEEDED');
 
     await sim.reset({ api: 'vcenter' });
-    await sim.rules.add({ match: { operation: 'job.create', subject: 'vcsa01' }, effects: { outcome: { state: 'FAILED', message: 'disk full' } } });
+    await sim.rules.add({
+      match: { operation: 'job.create', subject: 'vcsa01' },
+      effects: { outcome: { state: 'FAILED', message: 'disk full' } },
+    });
     sid = await login();
     expect((await createJob(sid)).status).toBe(201);
     await sim.clock.advance(3600);
@@ -274,12 +329,22 @@ describe('library: vCenter terminal states through the control plane', () => {
   });
 
   it('renders an injected HTTP error as a vAPI error: /api JSON, /rest JSON and /rest XML', async () => {
-    await sim.rules.add({ match: { api: 'vcenter', operation: 'job.get' }, effects: { error: { status: 503, message: 'Appliance busy' } } });
+    await sim.rules.add({
+      match: { api: 'vcenter', operation: 'job.get' },
+      effects: { error: { status: 503, message: 'Appliance busy' } },
+    });
     const sid = await login();
-    const api = await fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job`, { headers: { 'vmware-api-session-id': sid } });
+    const api = await fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job`, {
+      headers: { 'vmware-api-session-id': sid },
+    });
     expect(api.status).toBe(503);
-    expect(await api.json()).toMatchObject({ error_type: 'SERVICE_UNAVAILABLE', messages: [{ default_message: 'Appliance busy' }] });
-    const rest = await fetch(`${sim.vcenter.url}/rest/appliance/recovery/restore/job`, { headers: { 'vmware-api-session-id': sid } });
+    expect(await api.json()).toMatchObject({
+      error_type: 'SERVICE_UNAVAILABLE',
+      messages: [{ default_message: 'Appliance busy' }],
+    });
+    const rest = await fetch(`${sim.vcenter.url}/rest/appliance/recovery/restore/job`, {
+      headers: { 'vmware-api-session-id': sid },
+    });
     expect(rest.status).toBe(503);
     expect(await rest.json()).toMatchObject({
       type: 'com.vmware.vapi.std.errors.service_unavailable',
@@ -295,7 +360,10 @@ describe('library: vCenter terminal states through the control plane', () => {
     expect(text).toContain('SERVICE_UNAVAILABLE');
 
     await sim.rules.clear();
-    await sim.rules.add({ match: { operation: 'job.cancel' }, effects: { error: { status: 400, message: 'Not now', vendorError: 'not_allowed_in_current_state' } } });
+    await sim.rules.add({
+      match: { operation: 'job.cancel' },
+      effects: { error: { status: 400, message: 'Not now', vendorError: 'not_allowed_in_current_state' } },
+    });
     const cancel = await fetch(`${sim.vcenter.url}/api/appliance/recovery/restore/job?action=cancel`, {
       method: 'POST',
       headers: { 'vmware-api-session-id': sid },

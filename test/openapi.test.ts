@@ -50,17 +50,21 @@ describe('openapi/', () => {
 });
 
 describe('served documents and docs UI', () => {
-  it.each(DOCUMENT_NAMES)('/openapi/%s.json holds no hand-written example (examples are recorded only)', async (name) => {
-    const r = await app.inject({ method: 'GET', url: `/openapi/${name}.json` });
-    expect(r.statusCode).toBe(200);
-    expect(r.headers['content-type']).toMatch(/^application\/json/);
-    expect(exampleKeys(r.json())).toEqual([]);
-  });
+  it.each(DOCUMENT_NAMES)(
+    '/openapi/%s.json holds no hand-written example (examples are recorded only)',
+    async (name) => {
+      const r = await app.inject({ method: 'GET', url: `/openapi/${name}.json` });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toMatch(/^application\/json/);
+      expect(exampleKeys(r.json())).toEqual([]);
+    },
+  );
 
   it('splits every documented route into exactly one document, docs routes in none', async () => {
     const full = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     const seen: string[] = [];
-    for (const name of DOCUMENT_NAMES) seen.push(...Object.keys((await app.inject(`/openapi/${name}.json`)).json().paths));
+    for (const name of DOCUMENT_NAMES)
+      seen.push(...Object.keys((await app.inject(`/openapi/${name}.json`)).json().paths));
     expect(seen.sort()).toEqual(Object.keys(full.paths).sort());
     expect(seen.filter((p) => p.startsWith('/docs') || p.startsWith('/openapi'))).toEqual([]);
     expect(seen).toContain('/_sim/health');

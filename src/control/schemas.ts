@@ -6,7 +6,11 @@ import { RULE_LIMITS } from '../core/rules.js';
 
 export const ErrorBody = Type.Object(
   {
-    error: Type.String({ description: 'Machine-readable code: bad_request, unauthorized, not_found, conflict, invalid_rule, invalid_fixtures, internal_error' }),
+    error: Type.String({
+      description:
+        'Machine-readable code: bad_request, unauthorized, not_found, conflict, invalid_rule, invalid_fixtures, ' +
+        'internal_error',
+    }),
     message: Type.String(),
     problems: Type.Optional(Type.Array(Type.String(), { description: 'One line per problem (rules, fixtures)' })),
   },
@@ -45,11 +49,15 @@ export const ClockPut = Type.Object(
 // Rules: the schema checks shapes and types only; the ranges of the numbers are checked in one place, validateRule
 // (src/core/rule-check.ts, RULE_LIMITS), whose problems name the field and its range (400 invalid_rule).
 const L = RULE_LIMITS;
-const range = (r: { min: number; max?: number }, unit = '') => (r.max === undefined ? `at least ${r.min}${unit}` : `${r.min} to ${r.max}${unit}`);
+const range = (r: { min: number; max?: number }, unit = '') =>
+  r.max === undefined ? `at least ${r.min}${unit}` : `${r.min} to ${r.max}${unit}`;
 const ms = (what: string) => Type.Number({ description: `${what}, ${range(L.latencyMs, ' ms')}` });
 const Latency = Type.Union([
   Type.Object({ kind: Type.Literal('fixed'), ms: ms('Delay') }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('uniform'), minMs: ms('Shortest delay'), maxMs: ms('Longest delay') }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('uniform'), minMs: ms('Shortest delay'), maxMs: ms('Longest delay') },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       kind: Type.Literal('lognormal'),
@@ -95,13 +103,22 @@ export const Metrics = Type.String({ description: 'Prometheus text exposition fo
 /** The schemas that name the APIs (an enum of their names), their outcome states, projects and error types. */
 export function apiSchemas(apis: readonly ApiDescriptor[]) {
   const Api = Type.Union(apis.map((a) => Type.Literal(a.name)));
+  const sections = apis.map((a) => `"${a.name}": {...}`).join(', ');
   const outcomes = apis.map((a) => `${a.name}: ${a.outcomes.join(', ')}`).join('; ');
-  const withProjects = apis.filter((a) => a.project).map((a) => a.name).join(', ');
-  const vendorErrors = apis.filter((a) => a.vendorError).map((a) => `${a.name}: ${a.vendorError!.hint}`).join('; ');
+  const withProjects = apis
+    .filter((a) => a.project)
+    .map((a) => a.name)
+    .join(', ');
+  const vendorErrors = apis
+    .filter((a) => a.vendorError)
+    .map((a) => `${a.name}: ${a.vendorError!.hint}`)
+    .join('; ');
   const ResetQuery = Type.Object(
     {
       api: Type.Optional(Api),
-      project: Type.Optional(Type.String({ minLength: 1, description: 'Reset one project only (its rules too), in the APIs with projects' })),
+      project: Type.Optional(
+        Type.String({ minLength: 1, description: 'Reset one project only (its rules too), in the APIs with projects' }),
+      ),
     },
     { additionalProperties: false },
   );
@@ -114,19 +131,25 @@ export function apiSchemas(apis: readonly ApiDescriptor[]) {
   });
 
   const FixtureDocument = Type.Record(Type.String(), Type.Unknown(), {
-    description: `A fixtures document: { ${apis.map((a) => `"${a.name}": {...}`).join(', ')} }, the format of the fixtures/ files`,
+    description: `A fixtures document: { ${sections} }, the format of the fixtures/ files`,
   });
   const RuleMatch = Type.Object(
     {
       api: Type.Optional(Api),
       operation: Type.Optional(
-        Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Operation id(s), e.g. restores.create, job.create' }),
+        Type.Union([Type.String(), Type.Array(Type.String())], {
+          description: 'Operation id(s), e.g. restores.create, job.create',
+        }),
       ),
-      route: Type.Optional(Type.String({ description: 'Exact route pattern, e.g. /v1/:project_id/restores/:restore_id' })),
+      route: Type.Optional(
+        Type.String({ description: 'Exact route pattern, e.g. /v1/:project_id/restores/:restore_id' }),
+      ),
       path: Type.Optional(Type.String({ description: 'Regular expression over the request path' })),
       method: Type.Optional(Type.String()),
       project: Type.Optional(Type.String({ description: `Project id (${withProjects})` })),
-      subject: Type.Optional(Type.String({ description: "Regular expression over the restore's name or the backup location" })),
+      subject: Type.Optional(
+        Type.String({ description: "Regular expression over the restore's name or the backup location" }),
+      ),
     },
     { additionalProperties: false },
   );
@@ -142,7 +165,11 @@ export function apiSchemas(apis: readonly ApiDescriptor[]) {
           { additionalProperties: false },
         ),
       ),
-      durationSeconds: Type.Optional(Type.Number({ description: `Total clock time of the created restore or job, ${range(L.durationSeconds, ' s')}` })),
+      durationSeconds: Type.Optional(
+        Type.Number({
+          description: `Total clock time of the created restore or job, ${range(L.durationSeconds, ' s')}`,
+        }),
+      ),
       error: Type.Optional(
         Type.Object(
           {
@@ -163,14 +190,21 @@ export function apiSchemas(apis: readonly ApiDescriptor[]) {
     description: Type.Optional(Type.String()),
     match: Type.Optional(RuleMatch),
     effects: RuleEffects,
-    probability: Type.Optional(Type.Number({ description: `Chance that a counted match fires, ${range(L.probability)} (default 1)` })),
+    probability: Type.Optional(
+      Type.Number({ description: `Chance that a counted match fires, ${range(L.probability)} (default 1)` }),
+    ),
     skip: Type.Optional(Type.Integer({ description: `Matches to let pass first, ${range(L.skip)} (default 0)` })),
     max: Type.Optional(Type.Union([Type.Integer({ description: `Most firings, ${range(L.max)}` }), Type.Null()])),
     enabled: Type.Optional(Type.Boolean()),
   };
 
   const RuleInput = Type.Object(
-    { id: Type.Optional(Type.String({ description: '1–64 letters, digits, ".", "_" or "-", starting with a letter or digit' })), ...ruleFields },
+    {
+      id: Type.Optional(
+        Type.String({ description: '1–64 letters, digits, ".", "_" or "-", starting with a letter or digit' }),
+      ),
+      ...ruleFields,
+    },
     { additionalProperties: false },
   );
   const RulePut = Type.Object(ruleFields, { additionalProperties: false });
@@ -200,12 +234,29 @@ export function apiSchemas(apis: readonly ApiDescriptor[]) {
       api: Type.Optional(Type.Union([Api, Type.Literal('other')])),
       method: Type.Optional(Type.String()),
       path: Type.Optional(Type.String({ description: 'Path prefix' })),
-      status: Type.Optional(Type.String({ pattern: '^([1-5][0-9][0-9]|[1-5]xx|0)$', description: 'Exact status (404), class (4xx), or 0 for dropped connections' })),
+      status: Type.Optional(
+        Type.String({
+          pattern: '^([1-5][0-9][0-9]|[1-5]xx|0)$',
+          description: 'Exact status (404), class (4xx), or 0 for dropped connections',
+        }),
+      ),
       since: Type.Optional(Type.String({ description: 'ISO-8601 wall time; entries at or after it' })),
       after: Type.Optional(Type.Integer({ minimum: 0, description: 'Entries with seq above this' })),
       limit: Type.Optional(Type.Integer({ minimum: 1 })),
     },
     { additionalProperties: false },
   );
-  return { ResetQuery, ResetResult, FixtureDocument, RuleMatch, RuleEffects, RuleInput, RulePut, RuleView, RuleList, ForceBody, JournalQuery };
+  return {
+    ResetQuery,
+    ResetResult,
+    FixtureDocument,
+    RuleMatch,
+    RuleEffects,
+    RuleInput,
+    RulePut,
+    RuleView,
+    RuleList,
+    ForceBody,
+    JournalQuery,
+  };
 }

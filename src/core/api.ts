@@ -19,7 +19,7 @@ export interface Operation {
 
 /** A control-plane move of one long-running operation to a state. */
 export interface ForceTarget {
-  /** The restore's id, for APIs whose force route has an `:id` (absent for a singleton such as the vCenter job). */
+  /** The restore's id, for APIs whose force route has an `:id` (absent for a singleton job). */
   id?: string;
   state: string;
   message?: string;

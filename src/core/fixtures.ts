@@ -25,7 +25,11 @@ export function readFixtureFiles(target: string): { file: string; doc: unknown }
     throw new FixtureError([`fixtures: ${target}: no such file or folder`]);
   }
   const files = stat.isDirectory()
-    ? fs.readdirSync(target).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(target, f))
+    ? fs
+        .readdirSync(target)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => path.join(target, f))
     : [target];
   if (files.length === 0) throw new FixtureError([`fixtures: ${target}: the folder holds no *.json file`]);
   return files.map((file) => {

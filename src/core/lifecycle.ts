@@ -10,7 +10,7 @@ export interface Phase {
   seconds: number;
   /** Progress (0–100) at the phase's start and end; interpolated in between. */
   progress: [number, number];
-  /** Free text the API shows while the phase runs (e.g. a Trilio progress_msg, a vCenter message id). */
+  /** Free text the API shows while the phase runs (e.g. a progress message, a message id). */
   label?: string;
 }
 
@@ -28,7 +28,7 @@ export interface Plan {
 export interface CancelRequest {
   /** When the cancel was requested (ms). */
   at: number;
-  /** State shown between the request and the end (Trilio `cancelling`; vCenter ends at once: 0 s). */
+  /** State shown between the request and the end (e.g. `cancelling`; 0 s for an API that ends at once). */
   state: string;
   seconds: number;
   terminal: Terminal;
@@ -65,7 +65,16 @@ function atPlan(plan: Plan, startedAt: number, t: number): Evaluation {
     if (t < phaseEnd) {
       const frac = p.seconds > 0 ? (t - phaseStart) / (phaseEnd - phaseStart) : 1;
       const progress = Math.floor(p.progress[0] + (p.progress[1] - p.progress[0]) * Math.max(0, Math.min(1, frac)));
-      return { state: p.state, terminal: false, phaseIndex: i, label: p.label, progress, message: null, endsAt, finishedAt: null };
+      return {
+        state: p.state,
+        terminal: false,
+        phaseIndex: i,
+        label: p.label,
+        progress,
+        message: null,
+        endsAt,
+        finishedAt: null,
+      };
     }
     phaseStart = phaseEnd;
   }
@@ -92,7 +101,15 @@ export function evaluate(plan: Plan, startedAt: number, now: number, cancel?: Ca
   if (now < endsAt) {
     return { ...before, state: cancel.state, phaseIndex: -1, endsAt, message: null };
   }
-  return { ...before, state: cancel.terminal.state, terminal: true, phaseIndex: -1, message: cancel.terminal.message, endsAt, finishedAt: endsAt };
+  return {
+    ...before,
+    state: cancel.terminal.state,
+    terminal: true,
+    phaseIndex: -1,
+    message: cancel.terminal.message,
+    endsAt,
+    finishedAt: endsAt,
+  };
 }
 
 /**

@@ -52,7 +52,11 @@ const isNum = (n: unknown): n is number => typeof n === 'number' && Number.isFin
 const names = (apis: readonly ApiDescriptor[], sep: string) => apis.map((a) => a.name).join(sep);
 
 /** The match block: api, operations, method, regexes, route, project, subject. Returns the APIs it can reach. */
-function checkMatch(spec: RuleSpec, catalog: RuleCatalog, p: string[]): { api?: string; opApis: Set<string>; ops: string[] } {
+function checkMatch(
+  spec: RuleSpec,
+  catalog: RuleCatalog,
+  p: string[],
+): { api?: string; opApis: Set<string>; ops: string[] } {
   const m = spec.match ?? {};
   if (m.api !== undefined && !catalog.api(m.api)) {
     p.push(`match.api: must be ${catalog.apis.map((a) => `"${a.name}"`).join(' or ')}, not ${JSON.stringify(m.api)}`);
@@ -85,13 +89,17 @@ function checkMatch(spec: RuleSpec, catalog: RuleCatalog, p: string[]): { api?: 
     const reach = api ? [api] : [...opApis];
     const without = reach.filter((a) => !catalog.api(a)?.project);
     if (reach.length > 0 && without.length === reach.length) {
-      p.push(`match.project: ${without.join(' and ')} requests have no project; project applies to ${names(withProjects, ' and ')} only`);
+      p.push(
+        `match.project: ${without.join(' and ')} requests have no project; ` +
+          `project applies to ${names(withProjects, ' and ')} only`,
+      );
     }
   }
   if (m.subject !== undefined) {
     const subjects = catalog.subjects().join(', ');
     const words = catalog.subjectWords();
-    if (ops.length === 0) p.push(`match.subject: set match.operation to one of ${subjects} (only they carry a ${words})`);
+    if (ops.length === 0)
+      p.push(`match.subject: set match.operation to one of ${subjects} (only they carry a ${words})`);
     for (const op of ops) {
       if (catalog.apiOf(op) && !catalog.operation(op)?.subject) {
         p.push(`match.subject: "${op}" requests carry no ${words} (only ${subjects} do)`);
@@ -114,7 +122,8 @@ function checkLatency(spec: RuleSpec, p: string[]): void {
   } else if (l.kind === 'lognormal') {
     if (!ms(l.medianMs) || l.medianMs <= min) p.push(`effects.latency.medianMs: above ${min}, at most ${max}`);
     const sg = RULE_LIMITS.sigma;
-    if (!isNum(l.sigma) || l.sigma < sg.min || l.sigma > sg.max) p.push(`effects.latency.sigma: ${sg.min} to ${sg.max}`);
+    if (!isNum(l.sigma) || l.sigma < sg.min || l.sigma > sg.max)
+      p.push(`effects.latency.sigma: ${sg.min} to ${sg.max}`);
     if (l.maxMs !== undefined && !ms(l.maxMs)) p.push(`effects.latency.maxMs: ${min} to ${max}`);
   } else {
     p.push('effects.latency.kind: fixed, uniform or lognormal');
@@ -154,7 +163,10 @@ export function validateRule(spec: RuleSpec, catalog: RuleCatalog): string[] {
     } else if (creates.length !== ops.length) {
       const bad = ops.filter((op) => !creates.includes(op) && catalog.apiOf(op));
       if (bad.length) {
-        p.push(`${what}: "${bad.join('", "')}" creates nothing; only ${allCreates.join(' and ')} take an outcome or duration`);
+        p.push(
+          `${what}: "${bad.join('", "')}" creates nothing; ` +
+            `only ${allCreates.join(' and ')} take an outcome or duration`,
+        );
       }
     }
     if (e.outcome !== undefined) {
@@ -170,7 +182,10 @@ export function validateRule(spec: RuleSpec, catalog: RuleCatalog): string[] {
       }
     }
     const d = RULE_LIMITS.durationSeconds;
-    if (e.durationSeconds !== undefined && !(isNum(e.durationSeconds) && e.durationSeconds >= d.min && e.durationSeconds <= d.max)) {
+    if (
+      e.durationSeconds !== undefined &&
+      !(isNum(e.durationSeconds) && e.durationSeconds >= d.min && e.durationSeconds <= d.max)
+    ) {
       p.push(`effects.durationSeconds: a number of seconds from ${d.min} to ${d.max}`);
     }
   }
@@ -187,7 +202,8 @@ export function validateRule(spec: RuleSpec, catalog: RuleCatalog): string[] {
         p.push(`effects.error.vendorError: a vendor error type applies to ${names(withTypes, ' and ')} only`);
       } else {
         for (const a of typed) {
-          if (!a.vendorError!.pattern.test(e.error.vendorError)) p.push(`effects.error.vendorError: ${a.vendorError!.hint}`);
+          if (!a.vendorError!.pattern.test(e.error.vendorError))
+            p.push(`effects.error.vendorError: ${a.vendorError!.hint}`);
         }
       }
     }
@@ -201,7 +217,10 @@ export function validateRule(spec: RuleSpec, catalog: RuleCatalog): string[] {
   }
   checkLatency(spec, p);
   const pr = RULE_LIMITS.probability;
-  if (spec.probability !== undefined && !(isNum(spec.probability) && spec.probability >= pr.min && spec.probability <= pr.max)) {
+  if (
+    spec.probability !== undefined &&
+    !(isNum(spec.probability) && spec.probability >= pr.min && spec.probability <= pr.max)
+  ) {
     p.push(`probability: ${pr.min} to ${pr.max}`);
   }
   if (spec.skip !== undefined && !(isInt(spec.skip) && spec.skip >= RULE_LIMITS.skip.min)) {

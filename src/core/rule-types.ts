@@ -145,7 +145,10 @@ export interface Decision {
 }
 
 export class RuleError extends Error {
-  constructor(readonly problems: string[], readonly statusCode = 400) {
+  constructor(
+    readonly problems: string[],
+    readonly statusCode = 400,
+  ) {
     super(problems.join('; '));
     this.name = 'RuleError';
   }

@@ -5,7 +5,14 @@ import type { ApiDescriptor } from './api.js';
 import { Random } from './random.js';
 import { RuleCatalog, validateRule } from './rule-check.js';
 import {
-  MAX_LATENCY_MS, RuleError, type Decision, type LatencySpec, type MatchContext, type Rule, type RuleSpec, type Tentative,
+  MAX_LATENCY_MS,
+  RuleError,
+  type Decision,
+  type LatencySpec,
+  type MatchContext,
+  type Rule,
+  type RuleSpec,
+  type Tentative,
 } from './rule-types.js';
 
 export * from './rule-types.js';
@@ -86,7 +93,12 @@ export class RuleEngine {
     return {
       rule,
       random: new Random((this.seed ^ hash32(id)) >>> 0),
-      ops: match.operation === undefined ? undefined : Array.isArray(match.operation) ? match.operation : [match.operation],
+      ops:
+        match.operation === undefined
+          ? undefined
+          : Array.isArray(match.operation)
+            ? match.operation
+            : [match.operation],
       path: match.path !== undefined ? new RegExp(match.path) : undefined,
       subject: match.subject !== undefined ? new RegExp(match.subject) : undefined,
       method: match.method?.toUpperCase(),
@@ -176,7 +188,8 @@ export class RuleEngine {
       r.fired++;
       d.fired.push(r.id);
       if (fx.outcome && !d.effects.outcome) d.effects.outcome = { ...fx.outcome };
-      if (fx.durationSeconds !== undefined && d.effects.durationSeconds === undefined) d.effects.durationSeconds = fx.durationSeconds;
+      if (fx.durationSeconds !== undefined && d.effects.durationSeconds === undefined)
+        d.effects.durationSeconds = fx.durationSeconds;
       if (fx.error && !d.error) d.error = { ...fx.error };
       if (fx.latency) d.latencyMs += this.latency(e, fx.latency);
       if (fx.drop) d.drop = true;

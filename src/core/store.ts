@@ -67,7 +67,10 @@ export class Store extends EventEmitter<{ transition: [TransitionEvent] }> {
         if (typeof m.up === 'string') this.db.exec(m.up);
         else m.up(this.db);
         this.db
-          .prepare('INSERT INTO schema_versions (namespace, version) VALUES (?, ?) ON CONFLICT(namespace) DO UPDATE SET version = excluded.version')
+          .prepare(
+            'INSERT INTO schema_versions (namespace, version) VALUES (?, ?) ' +
+              'ON CONFLICT(namespace) DO UPDATE SET version = excluded.version',
+          )
           .run(namespace, m.version);
       })();
       current = m.version;
@@ -81,7 +84,10 @@ export class Store extends EventEmitter<{ transition: [TransitionEvent] }> {
    */
   stmt(sql: string): Statement {
     let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
     return s;
   }
 
@@ -90,7 +96,9 @@ export class Store extends EventEmitter<{ transition: [TransitionEvent] }> {
   }
 
   setMeta(key: string, value: string): void {
-    this.stmt('INSERT INTO sim_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.stmt(
+      'INSERT INTO sim_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
   }
 
   /** Runs fn in one transaction (IMMEDIATE, so concurrent writers queue rather than fail; nested: a savepoint). */
@@ -119,7 +127,8 @@ export class Store extends EventEmitter<{ transition: [TransitionEvent] }> {
 
   /** Announces a transition of the commit in progress (emitted after its COMMIT). Only inside `commit`. */
   announce(e: TransitionEvent): void {
-    if (!this.pending) throw new Error('Store.announce: a transition is announced inside store.commit(), never outside');
+    if (!this.pending)
+      throw new Error('Store.announce: a transition is announced inside store.commit(), never outside');
     this.pending.push(e);
   }
 

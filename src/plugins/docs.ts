@@ -93,13 +93,16 @@ export function splitDocument(full: Json, spec: DocumentSpec): Json {
   for (const ref of [...keep].sort()) {
     const [, , kind, key] = ref.split('/');
     const v = components[kind!]?.[decodeURIComponent(key!)];
-    if (v !== undefined) (outComponents[kind!] ??= {})[decodeURIComponent(key!)] = v;
+    if (v === undefined) continue;
+    outComponents[kind!] ??= {};
+    outComponents[kind!]![decodeURIComponent(key!)] = v;
   }
   outComponents.securitySchemes = spec.securitySchemes;
 
   const usedTags = new Set<string>();
   for (const item of Object.values(paths)) {
-    for (const op of Object.values(item)) for (const t of ((op as Json)?.tags as string[] | undefined) ?? []) usedTags.add(t);
+    for (const op of Object.values(item))
+      for (const t of ((op as Json)?.tags as string[] | undefined) ?? []) usedTags.add(t);
   }
   const tags = ((full.tags ?? []) as { name: string }[]).filter((t) => usedTags.has(t.name));
   for (const t of [...usedTags].sort()) if (!tags.some((x) => x.name === t)) tags.push({ name: t });

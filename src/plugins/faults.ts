@@ -17,7 +17,8 @@ export { operationOf };
 /** The operations a route's sim config declares: its string operation, or the list a function resolves to. */
 export function declaredOperations(sim: RouteSimConfig): readonly string[] {
   if (typeof sim.operation === 'string') return [sim.operation];
-  if (!sim.operations || sim.operations.length === 0) throw new Error('sim: a function `operation` needs `operations` (what it may resolve to)');
+  if (!sim.operations || sim.operations.length === 0)
+    throw new Error('sim: a function `operation` needs `operations` (what it may resolve to)');
   return sim.operations;
 }
 
@@ -26,9 +27,9 @@ export interface RouteSimConfig {
   api: string;
   /**
    * Operation id, one its API's descriptor declares (e.g. `restores.create`); or a function evaluated per request
-   * (after the body is parsed) for a route serving several operations (e.g. a JSON-RPC endpoint). Rule matching, create effects, the journal and metrics use the
-   * resolved operation. A function must return one of `operations`; when it throws or returns anything else, the
-   * request gets `operations[0]` (the route's catch-all, e.g. `jsonrpc.invoke`).
+   * (after the body is parsed) for a route serving several operations (e.g. a JSON-RPC endpoint). Rule matching,
+   * create effects, the journal and metrics use the resolved operation. A function must return one of `operations`;
+   * when it throws or returns anything else, the request gets `operations[0]` (the route's catch-all).
    */
   operation: string | ((request: FastifyRequest) => string);
   /**
@@ -106,7 +107,13 @@ function safe(f: () => boolean): boolean {
 export default fp(
   async (fastify) => {
     const emulator = fastify.emulator;
-    fastify.decorate('rules', new RuleEngine(emulator.config.seed, emulator.apis.map((a) => a.descriptor)));
+    fastify.decorate(
+      'rules',
+      new RuleEngine(
+        emulator.config.seed,
+        emulator.apis.map((a) => a.descriptor),
+      ),
+    );
     const catalog = fastify.rules.catalog;
     /** The request's project: its API's project path parameter (APIs with projects). */
     const projectOf = (request: FastifyRequest, api: string): string | undefined => {
@@ -124,7 +131,8 @@ export default fp(
       // The descriptor is the one list of an API's operations: a route naming another is a mistake, found at start.
       if (!catalog.api(sim.api)) throw new Error(`route ${route.url}: no API "${sim.api}"`);
       for (const op of ops) {
-        if (catalog.apiOf(op) !== sim.api) throw new Error(`route ${route.url}: "${op}" is not an operation of ${sim.api}`);
+        if (catalog.apiOf(op) !== sim.api)
+          throw new Error(`route ${route.url}: "${op}" is not an operation of ${sim.api}`);
       }
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
         if (method === 'HEAD' && route.method !== 'HEAD') continue;
@@ -150,7 +158,9 @@ export default fp(
       }
       return n;
     };
-    fastify.decorate('simInterrupt', (scope: { api?: string; project?: string } = {}): number => interrupt(scope, 'reset'));
+    fastify.decorate('simInterrupt', (scope: { api?: string; project?: string } = {}): number =>
+      interrupt(scope, 'reset'),
+    );
     // Closing cuts the waits short and lets the requests finish (a graceful shutdown answers what is in flight).
     const interruptAll = async () => {
       interrupt({}, 'close');
@@ -201,7 +211,12 @@ export default fp(
       if (decision.latencyMs > 0) {
         // Interruptible: the client going away or a reset of the request's scope ends the wait and the request
         // quietly (no answer, nothing done); the app closing ends the wait and the request goes on.
-        const w: Waiting = { api: sim.api, project: projectOf(request, sim.api), abort: new AbortController(), why: undefined };
+        const w: Waiting = {
+          api: sim.api,
+          project: projectOf(request, sim.api),
+          abort: new AbortController(),
+          why: undefined,
+        };
         const gone = () => {
           if (w.abort.signal.aborted) return;
           w.why = 'client';

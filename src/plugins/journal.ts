@@ -91,7 +91,11 @@ export class Journal {
       if (f.api !== undefined && e.api !== f.api) continue;
       if (method !== undefined && e.method !== method) continue;
       if (f.path !== undefined && !e.path.startsWith(f.path)) continue;
-      if (status !== undefined && (cls !== undefined ? Math.floor(e.status / 100) !== cls : String(e.status) !== status)) continue;
+      if (
+        status !== undefined &&
+        (cls !== undefined ? Math.floor(e.status / 100) !== cls : String(e.status) !== status)
+      )
+        continue;
       if (since !== undefined && Date.parse(e.time) < since) continue;
       out.push(e);
       if (f.limit !== undefined && out.length >= f.limit) break;
@@ -193,7 +197,12 @@ export function recordRequest(
   const path = request.url.split('?')[0]!;
   const api = apiOf(fastify.emulator, request);
   const route = request.routeOptions?.url;
-  fastify.metrics.request(path.startsWith('/_sim') ? 'control' : api, route ?? '(unmatched)', request.method, dropped ? 'dropped' : String(status));
+  fastify.metrics.request(
+    path.startsWith('/_sim') ? 'control' : api,
+    route ?? '(unmatched)',
+    request.method,
+    dropped ? 'dropped' : String(status),
+  );
   if (path === '/_sim' || path.startsWith('/_sim/') || path.startsWith('/docs') || path.startsWith('/openapi')) return;
   const arrival = request.simArrival ?? { wall: Date.now(), clock: Date.now() };
   const operation = operationOf(request);

@@ -16,7 +16,10 @@ export class Metrics {
   private readonly ruleFirings: Counter<'rule'>;
 
   /** `gauges` come between the request counter and the transitions, in the order given. */
-  constructor(gauges: { name: string; help: string; counts: () => Record<string, number> }[], more: Record<string, () => number>) {
+  constructor(
+    gauges: { name: string; help: string; counts: () => Record<string, number> }[],
+    more: Record<string, () => number>,
+  ) {
     const registers = [this.registry];
     for (const g of gauges) {
       new Gauge({
@@ -26,7 +29,8 @@ export class Metrics {
         registers,
         collect() {
           this.reset();
-          for (const [state, n] of Object.entries(g.counts()).sort(([a], [b]) => (a < b ? -1 : 1))) this.set({ state }, n);
+          for (const [state, n] of Object.entries(g.counts()).sort(([a], [b]) => (a < b ? -1 : 1)))
+            this.set({ state }, n);
         },
       });
     }
@@ -72,7 +76,10 @@ export class Metrics {
   async text(): Promise<string> {
     const out: string[] = [];
     let samples: string[] = [];
-    const flush = () => out.push(...samples.sort(), ...(samples = []));
+    const flush = () => {
+      out.push(...samples.sort());
+      samples = [];
+    };
     for (const line of (await this.registry.metrics()).split('\n')) {
       if (line === '') continue;
       if (line.startsWith('# HELP')) flush();
