@@ -10,7 +10,7 @@ import { emulatedRoutes } from '../src/plugins/faults.js';
 import { APIS } from '../src/apis.js';
 import { trilio } from '../src/trilio/index.js';
 import { vcenter } from '../src/vcenter/index.js';
-import { listeningHarness, stubApi, type Harness } from './helpers.js';
+import { listeningHarness, stubApi, testApp, type Harness } from './helpers.js';
 
 /** Counts calls of the subject functions (item: subject computed lazily). */
 const subjectCalls = { n: 0 };
@@ -440,10 +440,52 @@ describe('forced states', () => {
 });
 
 describe('metrics', () => {
-  it('render the state gauges of both modules', async () => {
-    const h = await harness();
-    const text = await h.sim.metrics();
-    expect(text).toContain('# TYPE restoresim_trilio_restores gauge');
-    expect(text).toContain('# TYPE restoresim_vcenter_jobs gauge');
+  it('gauge every API\'s restores or jobs by state, from the real APIs and their real counts', async () => {
+    const app = await testApp();
+    open.push(app);
+    const gauge = async (name: string) =>
+      (await app.inject('/_sim/metrics')).body
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`))
+        .sort();
+    // The fixtures: two finished Trilio restores in one project and one that failed; no vCenter job yet.
+    expect(await gauge('restoresim_trilio_restores')).toEqual([
+      'restoresim_trilio_restores{state="available"} 2',
+      'restoresim_trilio_restores{state="error"} 1',
+    ]);
+    expect(await gauge('restoresim_vcenter_jobs')).toEqual([]);
+    const P = 'c76b3355a164498aa95ddbc960adc238';
+    const created = await app.inject({
+      method: 'POST',
+      url: `/v1/${P}/snapshots/2e56d167-bad7-43c7-8ede-a613c3fe7844`,
+      headers: { 'x-auth-token': 'demo-token' },
+      payload: { restore: { name: 'gauge', options: { type: 'openstack', restore_type: 'oneclick', openstack: {} } } },
+    });
+    expect(created.statusCode).toBe(202);
+    const job = await app.inject({
+      method: 'POST',
+      url: '/api/appliance/recovery/restore/job',
+      headers: { authorization: `Basic ${Buffer.from('root:VMware1!').toString('base64')}` },
+      payload: {
+        location_type: 'SFTP',
+        location: 'sftp://backup.example.com/backups/vcsa01/2026-11-01',
+        location_user: 'backup',
+        location_password: 'VMware1!',
+        backup_password: 'VMware1!',
+      },
+    });
+    expect(job.statusCode).toBe(201);
+    expect(await gauge('restoresim_trilio_restores')).toEqual([
+      'restoresim_trilio_restores{state="available"} 2',
+      'restoresim_trilio_restores{state="error"} 1',
+      'restoresim_trilio_restores{state="restoring"} 1',
+    ]);
+    expect(await gauge('restoresim_vcenter_jobs')).toEqual(['restoresim_vcenter_jobs{state="INPROGRESS"} 1']);
+    await app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds: 3600 } });
+    expect(await gauge('restoresim_trilio_restores')).toEqual([
+      'restoresim_trilio_restores{state="available"} 3',
+      'restoresim_trilio_restores{state="error"} 1',
+    ]);
+    expect(await gauge('restoresim_vcenter_jobs')).toEqual(['restoresim_vcenter_jobs{state="SUCCEEDED"} 1']);
   });
 });
