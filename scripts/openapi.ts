@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateConfig } from '../src/config.js';
 import { buildApp } from '../src/app.js';
+import { Random } from '../src/core/random.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../src/plugins/docs.js';
 import { SCENARIO, SCENARIO_CONFIG, SCENARIO_START, type Step } from './scenario.js';
 
@@ -33,14 +34,8 @@ interface Recorded {
  */
 function seedRandomness(seed: number): () => void {
   const original = { randomUUID: crypto.randomUUID, randomBytes: crypto.randomBytes };
-  let state = seed >>> 0;
-  const byte = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) & 0xff;
-  };
+  const random = new Random(seed);
+  const byte = () => Math.floor(random.next() * 4294967296) & 0xff;
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, byte));
   (crypto as { randomBytes: unknown }).randomBytes = (n: number, cb?: (err: Error | null, buf: Buffer) => void) => {
     const b = bytes(n);

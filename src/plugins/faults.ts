@@ -80,12 +80,12 @@ declare module 'fastify' {
   }
 }
 
-/** The rule engine and emulated routes of an app, by its HTTP server (the app plugin's decorators are encapsulated). */
-const registry = new WeakMap<object, { rules: RuleEngine; routes: SimRoute[] }>();
+/** The emulated routes of an app, by its HTTP server (the app plugin's decorators are encapsulated). */
+const registry = new WeakMap<object, SimRoute[]>();
 
 /** The emulated routes an app registered (method, pattern, api, operation), e.g. for docs and drift checks. */
 export function emulatedRoutes(app: FastifyInstance): SimRoute[] {
-  return [...(registry.get(app.server)?.routes ?? [])];
+  return [...(registry.get(app.server) ?? [])];
 }
 
 interface Waiting {
@@ -122,7 +122,7 @@ export default fp(
     };
     fastify.decorate('simRoutes', [] as SimRoute[]);
     fastify.decorateRequest('simEffects', null as unknown as CreateEffects);
-    registry.set(fastify.server, { rules: fastify.rules, routes: fastify.simRoutes });
+    registry.set(fastify.server, fastify.simRoutes);
 
     fastify.addHook('onRoute', (route) => {
       const sim = route.config?.sim;
