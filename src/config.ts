@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 /** Root of the installed package (one level above src/ or dist/). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_FIXTURES = path.join(PACKAGE_ROOT, 'fixtures');
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_FIXTURES = path.join(PACKAGE_ROOT, 'fixtures');
 
 /** The core's settings; each API folder adds its own keys (declaration merging). */
 export interface Config {

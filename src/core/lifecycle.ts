@@ -50,7 +50,7 @@ export interface Evaluation {
   finishedAt: number | null;
 }
 
-export function planSeconds(plan: Plan): number {
+function planSeconds(plan: Plan): number {
   return plan.phases.reduce((sum, p) => sum + p.seconds, 0);
 }
 

@@ -71,7 +71,7 @@ function collectRefs(value: unknown, out: Set<string>): void {
 }
 
 /** One document out of the full one: its paths, the components they reach, the tags they use. */
-export function splitDocument(full: Json, spec: DocumentSpec): Json {
+function splitDocument(full: Json, spec: DocumentSpec): Json {
   const allPaths = (full.paths ?? {}) as Record<string, Json>;
   const paths: Record<string, Json> = {};
   for (const p of Object.keys(allPaths).sort()) if (belongs(p, spec)) paths[p] = allPaths[p]!;

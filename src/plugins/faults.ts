@@ -15,7 +15,7 @@ import { operationOf, recordRequest } from './journal.js';
 export { operationOf };
 
 /** The operations a route's sim config declares: its string operation, or the list a function resolves to. */
-export function declaredOperations(sim: RouteSimConfig): readonly string[] {
+function declaredOperations(sim: RouteSimConfig): readonly string[] {
   if (typeof sim.operation === 'string') return [sim.operation];
   if (!sim.operations || sim.operations.length === 0)
     throw new Error('sim: a function `operation` needs `operations` (what it may resolve to)');
