@@ -28,6 +28,28 @@ describe('foundation', () => {
   });
 });
 
+describe('JSON bodies', () => {
+  it('refuses prototype poisoning (Fastify\'s parser) in every dialect, and an empty JSON body is no body', async () => {
+    app = await testApp();
+    const poisoned = '{"__proto__": {"polluted": true}, "effects": {"drop": true}}';
+    const json = { 'content-type': 'application/json' };
+    const rule = await app.inject({ method: 'POST', url: '/_sim/rules', headers: json, payload: poisoned });
+    expect(rule.statusCode).toBe(400);
+    expect(rule.json()).toMatchObject({ error: 'bad_request' });
+    const trilio = await app.inject({
+      method: 'POST',
+      url: '/v1/c76b3355a164498aa95ddbc960adc238/snapshots/2e56d167-bad7-43c7-8ede-a613c3fe7844',
+      headers: { ...json, 'x-auth-token': 'demo-token' },
+      payload: '{"constructor": {"prototype": {"polluted": true}}, "restore": {}}',
+    });
+    expect(trilio.statusCode).toBe(400);
+    expect(trilio.json()).toEqual({ badRequest: { code: 400, message: 'Malformed request body' } });
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+    const empty = await app.inject({ method: 'POST', url: '/_sim/reset', headers: json, payload: '' });
+    expect(empty.statusCode).toBe(200);
+  });
+});
+
 describe('clock', () => {
   it('virtual time moves only when advanced; real time scales with speed', () => {
     let wall = 1000;
