@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { testApp } from './helpers.js';
 import { parseXml } from '../src/vcenter/xml.js';
-import { readRestoreRequest } from '../src/vcenter/engine.js';
+import { readRestoreRequest } from '../src/vcenter/input.js';
 
 let app: FastifyInstance;
 afterEach(async () => {
@@ -27,7 +27,11 @@ const H = (sid: string) => ({ 'vmware-api-session-id': sid });
 const advance = (seconds: number) => app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds } });
 async function start(): Promise<string> {
   app = await testApp();
-  const r = await app.inject({ method: 'POST', url: '/rest/com/vmware/cis/session', headers: { authorization: basic } });
+  const r = await app.inject({
+    method: 'POST',
+    url: '/rest/com/vmware/cis/session',
+    headers: { authorization: basic },
+  });
   return r.json().value as string;
 }
 const createInput = (fields: string) =>
@@ -42,7 +46,8 @@ const placeholdersXml = (xml: string) =>
     .replace(/>([^<>]*[^<>\s][^<>]*)<\/(default_message|id|array-item)>/g, '>string</$2>');
 const placeholdersJson = (v: unknown, key = ''): unknown => {
   if (Array.isArray(v)) return v.map((x) => placeholdersJson(x));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, placeholdersJson(x, k)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, placeholdersJson(x, k)]));
   if (typeof v === 'number') return 1;
   if (typeof v === 'string' && key !== 'state') return 'string';
   return v;
@@ -56,36 +61,67 @@ describe('vcenter seed page', () => {
     expect(x.body).toEqual(json);
     expect(readRestoreRequest(x.body.piece, 'job', { xml: true })).toEqual(readRestoreRequest(json.piece, 'job'));
     expect(readRestoreRequest(json.piece, 'job')).toEqual({
-      location_type: 'FTPS', location: 'string', backup_password: 'secret string', location_user: 'string', location_password: 'secret string',
+      location_type: 'FTPS',
+      location: 'string',
+      backup_password: 'secret string',
+      location_user: 'string',
+      location_password: 'secret string',
     });
   });
 
   it('the seed XML request, posted as written, makes the same job as its JSON twin (its placeholder location fails at download)', async () => {
     const sid = await start();
-    const x = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML }, payload: seed('create-request.xml') });
+    const x = await app.inject({
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...XML },
+      payload: seed('create-request.xml'),
+    });
     expect(x.statusCode).toBe(200);
     expect(x.headers['content-type']).toMatch(/^application\/xml/);
-    expect(x.body).toMatch(/^<\?xml version="1\.0" \?>\n<ns0:Create-Result xmlns:ns0="http:\/\/vmware.com\/appliance\/recovery\/restore\/job" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">\n  <value>\n    <progress>0<\/progress>\n    <state>INPROGRESS<\/state>\n    <messages-array>/);
+    expect(x.body).toMatch(
+      /^<\?xml version="1\.0" \?>\n<ns0:Create-Result xmlns:ns0="http:\/\/vmware.com\/appliance\/recovery\/restore\/job" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">\n {2}<value>\n {4}<progress>0<\/progress>\n {4}<state>INPROGRESS<\/state>\n {4}<messages-array>/,
+    );
     await advance(600);
-    const fromXml = (await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json();
+    const fromXml = (
+      await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })
+    ).json();
     expect(fromXml.value.state).toBe('FAILED');
-    expect(fromXml.value.messages.at(-1).default_message).toBe('Backup location string is not accessible: No such file or directory');
+    expect(fromXml.value.messages.at(-1).default_message).toBe(
+      'Backup location string is not accessible: No such file or directory',
+    );
 
     await app.inject({ method: 'POST', url: '/_sim/reset', payload: {} });
-    const j = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), 'content-type': 'application/json' }, payload: JSON.stringify(repairSeedJson(seed('create-request.json'))) });
+    const j = await app.inject({
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), 'content-type': 'application/json' },
+      payload: JSON.stringify(repairSeedJson(seed('create-request.json'))),
+    });
     expect(j.statusCode).toBe(200);
     await advance(600);
-    const fromJson = (await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json();
+    const fromJson = (
+      await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })
+    ).json();
     expect(fromJson).toEqual(fromXml);
   });
 
   it('reproduces the seed response element for element: FAILED with two messages of two args each', async () => {
     const sid = await start();
     // A backup with a validation warning and no ignore_warnings fails in its validate phase with exactly two messages.
-    const c = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML, ...AX }, payload: createInput(goodFields(WARN)) });
+    const c = await app.inject({
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...XML, ...AX },
+      payload: createInput(goodFields(WARN)),
+    });
     expect(c.statusCode).toBe(200);
     await advance(5);
-    const g = await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...AX } });
+    const g = await app.inject({
+      method: 'GET',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...AX },
+    });
     expect(g.statusCode).toBe(200);
     expect(g.body).toContain('<state>FAILED</state>');
     // The page documents create; get has the same RestoreJobStatus under <ns0:Get-Result>.
@@ -102,7 +138,12 @@ describe('vcenter XML representation', () => {
   it('validate: <ns0:Validate-Input> → <ns0:Validate-Result> with booleans, lists and messages', async () => {
     const sid = await start();
     const body = `<?xml version="1.0" ?>\n<ns0:Validate-Input xmlns:ns0="http://vmware.com/appliance/recovery/restore"><piece>${goodFields(WARN)}</piece></ns0:Validate-Input>`;
-    const r = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/validate', headers: { ...H(sid), 'content-type': 'text/xml', accept: 'text/xml' }, payload: body });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/validate',
+      headers: { ...H(sid), 'content-type': 'text/xml', accept: 'text/xml' },
+      payload: body,
+    });
     expect(r.statusCode).toBe(200);
     expect(r.body).toBe(
       [
@@ -138,42 +179,76 @@ describe('vcenter XML representation', () => {
 
   it('get, cancel and session answer XML when Accept asks; NONE has an empty messages list', async () => {
     const sid = await start();
-    const g = await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...AX } });
+    const g = await app.inject({
+      method: 'GET',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...AX },
+    });
     expect(g.body).toBe(
       '<?xml version="1.0" ?>\n<ns0:Get-Result xmlns:ns0="http://vmware.com/appliance/recovery/restore/job" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n' +
         '  <value>\n    <progress>0</progress>\n    <state>NONE</state>\n    <messages-array/>\n  </value>\n</ns0:Get-Result>\n',
     );
-    const c = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job/cancel', headers: { ...H(sid), ...AX } });
+    const c = await app.inject({
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job/cancel',
+      headers: { ...H(sid), ...AX },
+    });
     expect(c.body).toContain('<ns0:Cancel-Result xmlns:ns0="http://vmware.com/appliance/recovery/restore/job"');
     expect(c.body).toContain('<status>FAIL</status>');
-    const s = await app.inject({ method: 'POST', url: '/rest/com/vmware/cis/session', headers: { authorization: basic, ...AX } });
-    expect(s.body).toMatch(/^<\?xml version="1.0" \?>\n<ns0:Create-Result xmlns:ns0="http:\/\/vmware.com\/cis\/session" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">\n  <value>[0-9a-f]{32}<\/value>\n<\/ns0:Create-Result>\n$/);
+    const s = await app.inject({
+      method: 'POST',
+      url: '/rest/com/vmware/cis/session',
+      headers: { authorization: basic, ...AX },
+    });
+    expect(s.body).toMatch(
+      /^<\?xml version="1.0" \?>\n<ns0:Create-Result xmlns:ns0="http:\/\/vmware.com\/cis\/session" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">\n {2}<value>[0-9a-f]{32}<\/value>\n<\/ns0:Create-Result>\n$/,
+    );
     // XML asked for with a lower quality than JSON: JSON wins.
-    const q = await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), accept: 'application/xml;q=0.5, application/json' } });
+    const q = await app.inject({
+      method: 'GET',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), accept: 'application/xml;q=0.5, application/json' },
+    });
     expect(q.headers['content-type']).toMatch(/^application\/json/);
   });
 
   it('XML requests: ignore_warnings as text, parts as <parts-array>, escaped characters, empty elements', async () => {
     const sid = await start();
     const r = await app.inject({
-      method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML },
-      payload: createInput(goodFields(WARN, '\n    <ignore_warnings>true</ignore_warnings>\n    <parts-array><array-item>common</array-item></parts-array>\n    <sso_admin_user_name/>')),
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...XML },
+      payload: createInput(
+        goodFields(
+          WARN,
+          '\n    <ignore_warnings>true</ignore_warnings>\n    <parts-array><array-item>common</array-item></parts-array>\n    <sso_admin_user_name/>',
+        ),
+      ),
     });
     expect(r.statusCode).toBe(200);
     expect(r.body).toContain('<parts-array>\n      <array-item>common</array-item>\n    </parts-array>');
     await advance(600);
-    expect((await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json().value.state).toBe('SUCCEEDED');
+    expect(
+      (await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json().value
+        .state,
+    ).toBe('SUCCEEDED');
 
     const amp = await app.inject({
-      method: 'POST', url: '/rest/appliance/recovery/restore/validate', headers: { ...H(sid), ...XML },
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/validate',
+      headers: { ...H(sid), ...XML },
       payload: `<ns0:Validate-Input xmlns:ns0="http://vmware.com/appliance/recovery/restore"><piece><location_type>SFTP</location_type><location>sftp://backup.example.com/a&amp;b&lt;c</location></piece></ns0:Validate-Input>`,
     });
     expect(amp.statusCode).toBe(500);
-    expect(amp.body).toContain('<default_message>Backup location sftp://backup.example.com/a&amp;b&lt;c is not accessible: No such file or directory</default_message>');
+    expect(amp.body).toContain(
+      '<default_message>Backup location sftp://backup.example.com/a&amp;b&lt;c is not accessible: No such file or directory</default_message>',
+    );
     expect(amp.body).toContain('<type>com.vmware.vapi.std.errors.error</type>');
 
     const bad = await app.inject({
-      method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML },
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...XML },
       payload: createInput(goodFields(GOOD, '\n    <ignore_warnings>perhaps</ignore_warnings>')),
     });
     expect(bad.statusCode).toBe(400);
@@ -181,8 +256,18 @@ describe('vcenter XML representation', () => {
 
   it('errors in the documented XML shape: <ns0:Error> with <type> and <value>', async () => {
     const sid = await start();
-    await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML }, payload: createInput(goodFields()) });
-    const r = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML }, payload: createInput(goodFields()) });
+    await app.inject({
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...XML },
+      payload: createInput(goodFields()),
+    });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...XML },
+      payload: createInput(goodFields()),
+    });
     expect(r.statusCode).toBe(400);
     expect(r.headers['content-type']).toMatch(/^application\/xml/);
     expect(r.body).toBe(
@@ -205,7 +290,12 @@ describe('vcenter XML representation', () => {
       ].join('\n'),
     );
     // An XML request with Accept: application/json gets a JSON error.
-    const j = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML, accept: 'application/json' }, payload: createInput(goodFields()) });
+    const j = await app.inject({
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/job',
+      headers: { ...H(sid), ...XML, accept: 'application/json' },
+      payload: createInput(goodFields()),
+    });
     expect(j.json().type).toBe('com.vmware.vapi.std.errors.feature_in_use');
     // A 401 for an XML client is XML too.
     const u = await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: AX });
@@ -222,7 +312,12 @@ describe('vcenter XML representation', () => {
       ['just text', ''],
     ];
     for (const [payload, text] of cases) {
-      const r = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML }, payload });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/rest/appliance/recovery/restore/job',
+        headers: { ...H(sid), ...XML },
+        payload,
+      });
       expect(r.statusCode, payload).toBe(400);
       expect(r.body).toContain('<type>com.vmware.vapi.std.errors.invalid_argument</type>');
       expect(r.body).toContain(text);
@@ -231,7 +326,8 @@ describe('vcenter XML representation', () => {
 
   it('character references to no XML character and nesting past the parser limit → 400 invalid_argument at once, never 500', async () => {
     const sid = await start();
-    const deep = (n: number) => `<ns0:Create-Input><piece>${'<a>'.repeat(n)}x${'</a>'.repeat(n)}</piece></ns0:Create-Input>`;
+    const deep = (n: number) =>
+      `<ns0:Create-Input><piece>${'<a>'.repeat(n)}x${'</a>'.repeat(n)}</piece></ns0:Create-Input>`;
     const cases: [string, string][] = [
       [createInput(goodFields('sftp://h/&#x110000;')), 'Invalid character reference &amp;#x110000;'],
       [createInput(goodFields('sftp://h/&#99999999999;')), 'Invalid character reference &amp;#99999999999;'],
@@ -254,7 +350,10 @@ describe('vcenter XML representation', () => {
     // The largest code point is fine.
     const ok = parseXml('<r><x>&#x10FFFF;&#65;</x></r>');
     expect(ok.body.x).toBe('\u{10FFFF}A');
-    expect((await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json().value.state).toBe('NONE');
+    expect(
+      (await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json().value
+        .state,
+    ).toBe('NONE');
   });
 
   it('never expands entities: XXE and billion laughs → 400 at once', async () => {
@@ -262,11 +361,19 @@ describe('vcenter XML representation', () => {
     const xxe = `<?xml version="1.0"?>\n<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n${createInput('<location_type>SFTP</location_type><location>&xxe;</location>').replace('<?xml version="1.0" ?>\n', '')}`;
     const lol = ['<?xml version="1.0"?>', '<!DOCTYPE lolz [', ' <!ENTITY lol "lol">'];
     for (let i = 1; i < 10; i++) lol.push(` <!ENTITY lol${i} "${`&lol${i === 1 ? '' : i - 1};`.repeat(10)}">`);
-    lol.push(']>', '<ns0:Create-Input xmlns:ns0="http://vmware.com/appliance/recovery/restore/job"><piece><location_type>SFTP</location_type><location>&lol9;</location></piece></ns0:Create-Input>');
+    lol.push(
+      ']>',
+      '<ns0:Create-Input xmlns:ns0="http://vmware.com/appliance/recovery/restore/job"><piece><location_type>SFTP</location_type><location>&lol9;</location></piece></ns0:Create-Input>',
+    );
     const internalOnly = '<!DOCTYPE x [<!ENTITY a "b">]><ns0:Create-Input><piece/></ns0:Create-Input>';
     for (const payload of [xxe, lol.join('\n'), internalOnly]) {
       const t0 = performance.now();
-      const r = await app.inject({ method: 'POST', url: '/rest/appliance/recovery/restore/job', headers: { ...H(sid), ...XML }, payload });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/rest/appliance/recovery/restore/job',
+        headers: { ...H(sid), ...XML },
+        payload,
+      });
       expect(performance.now() - t0).toBeLessThan(1000);
       expect(r.statusCode).toBe(400);
       expect(r.body).toContain('XML document type declarations and entity declarations are not allowed.');
@@ -274,12 +381,18 @@ describe('vcenter XML representation', () => {
     }
     // A bare entity reference without a declaration stays literal text: it is never resolved.
     const lit = await app.inject({
-      method: 'POST', url: '/rest/appliance/recovery/restore/validate', headers: { ...H(sid), ...XML, accept: 'application/json' },
-      payload: '<ns0:Validate-Input><piece><location_type>SFTP</location_type><location>&xxe;</location></piece></ns0:Validate-Input>',
+      method: 'POST',
+      url: '/rest/appliance/recovery/restore/validate',
+      headers: { ...H(sid), ...XML, accept: 'application/json' },
+      payload:
+        '<ns0:Validate-Input><piece><location_type>SFTP</location_type><location>&xxe;</location></piece></ns0:Validate-Input>',
     });
     expect([400, 500]).toContain(lit.statusCode);
     expect(lit.body).not.toContain('root:');
     // Nothing was created by any of these.
-    expect((await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json().value.state).toBe('NONE');
+    expect(
+      (await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(sid) })).json().value
+        .state,
+    ).toBe('NONE');
   });
 });

@@ -3,10 +3,9 @@
 // See docs/vcenter.md.
 import { defineApi, type ClientContext } from '../core/api.js';
 import { setting } from '../core/settings.js';
-import { Type } from '@sinclair/typebox';
-import { VcenterEngine } from './engine.js';
-import { mergeSections, validateSection } from './model.js';
-import { vcenterPlugin } from './routes.js';
+import { VcenterSectionSchema, mergeSections, validateSection } from './fixtures.js';
+import { vcenterPlugin } from './routes/index.js';
+import { VcenterService } from './service.js';
 
 declare module '../config.js' {
   interface Config {
@@ -22,10 +21,16 @@ export const vcenter = defineApi({
     title: 'VMware vCenter appliance file-based restore API (restoresim)',
     label: 'vCenter appliance restore',
     description:
-      'The vCenter Server appliance file-based restore API (appliance/recovery/restore) and the sessions it needs, as ' +
+      'The vCenter Server appliance file-based restore API (appliance/recovery/restore) and the sessions it ' +
+      'needs, as ' +
       'emulated by restoresim. Every response here is what the emulator answers.',
     securitySchemes: {
-      vmwareSession: { type: 'apiKey', in: 'header', name: 'vmware-api-session-id', description: 'vCenter API session id.' },
+      vmwareSession: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'vmware-api-session-id',
+        description: 'vCenter API session id.',
+      },
       basicAuth: { type: 'http', scheme: 'basic', description: 'vCenter user name and password (session creation).' },
     },
   },
@@ -43,11 +48,13 @@ export const vcenter = defineApi({
   subject: 'backup location',
   outcomes: ['SUCCEEDED', 'FAILED'],
   vendorError: { pattern: /^[a-z][a-z_]*$/, hint: 'a vAPI error type in snake case, e.g. service_unavailable' },
-  fixtures: { schema: Type.Unknown(), validate: validateSection, merge: mergeSections },
+  fixtures: { schema: VcenterSectionSchema, validate: validateSection, merge: mergeSections },
   gauge: { name: 'restoresim_vcenter_jobs', help: 'vCenter restore jobs by state.' },
   force: {
     url: '/vcenter/job/state',
-    summary: 'Move the vCenter restore job to a state its lifecycle allows (the appliance follows); impossible moves are refused',
+    summary:
+      'Move the vCenter restore job to a state its lifecycle allows (the appliance follows); ' +
+      'impossible moves are refused',
   },
   settings: [
     setting({
@@ -68,13 +75,13 @@ export const vcenter = defineApi({
       call<{ state: string }>('PUT', '/vcenter/job/state', { state, ...(message !== undefined ? { message } : {}) }),
   }),
   create: ({ clock, store, config }) => {
-    const engine = new VcenterEngine(store, clock, config);
+    const service = new VcenterService(store, config);
     return {
-      plugin: vcenterPlugin(engine, config),
-      load: (section, opts) => engine.load(section, opts.mode),
-      settle: (now) => engine.settle(now),
-      counts: () => engine.stateCounts(),
-      force: (target, now) => engine.forceState(target, now),
+      plugin: vcenterPlugin({ service, clock, config }),
+      load: (section, opts) => service.load(section, opts.mode),
+      settle: (now) => service.settle(now),
+      counts: () => service.counts(),
+      force: (target, now) => service.force(target, now),
     };
   },
 });

@@ -1,65 +1,56 @@
 // XML by the vSphere 6.5 REST rules (reference §6): `<?xml version="1.0" ?>`, a root `<ns0:{Op}-Input|Result>` in
 // namespace `http://vmware.com/<service path>`, unprefixed children named like the JSON fields, lists as
-// `<{field}-array><array-item>…</array-item></{field}-array>`.
-// Output order (the seed's): a structure's non-list fields in alphabetical order, then its list fields in
-// alphabetical order; two-space indentation. Input order is free.
+// `<{field}-array><array-item>…</array-item></{field}-array>`. Written by fast-xml-parser's XMLBuilder; ours are only
+// the order (the seed's: a structure's non-list fields in alphabetical order, then its list fields in alphabetical
+// order), the list shape and the one escaper (`&`, `<`, `>` in text). Two-space indentation. Input order is free.
 // Parsing never expands or fetches entities: a DOCTYPE or ENTITY declaration is refused before parsing.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { VapiError, msg } from './errors.js';
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { VapiError } from './errors.js';
+import { msg } from './views.js';
 
-export const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-export const NS_JOB = 'http://vmware.com/appliance/recovery/restore/job';
-export const NS_RESTORE = 'http://vmware.com/appliance/recovery/restore';
-export const NS_SESSION = 'http://vmware.com/cis/session';
-export const NS_ERRORS = 'http://vmware.com/vapi/std/errors';
+const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeText = (v: unknown) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function scalar(v: unknown): string {
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return escape(String(v));
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  format: true,
+  indentBy: '  ',
+  processEntities: false,
+  tagValueProcessor: (_tag, value) => escapeText(value),
+});
+
+type Node = Record<string, unknown>;
+
+/** A structure as the builder's input: set fields only, in the seed's order; a list as `x-array` of `array-item`. */
+function shape(obj: Node): Node {
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined && obj[k] !== null)
+    .sort();
+  const lists = keys.filter((k) => Array.isArray(obj[k]));
+  const out: Node = {};
+  for (const k of keys.filter((k) => !Array.isArray(obj[k]))) out[k] = item(obj[k]);
+  // An empty list is `<x-array/>` (the builder writes a null as an empty element).
+  for (const k of lists)
+    out[`${k}-array`] = (obj[k] as unknown[]).length ? { 'array-item': (obj[k] as unknown[]).map(item) } : null;
+  return out;
 }
+const item = (v: unknown): unknown => (v !== null && typeof v === 'object' ? shape(v as Node) : v);
 
-function element(name: string, v: unknown, indent: string, out: string[]): void {
-  if (v === undefined || v === null) return;
-  if (Array.isArray(v)) {
-    if (v.length === 0) return void out.push(`${indent}<${name}-array/>`);
-    out.push(`${indent}<${name}-array>`);
-    for (const item of v) {
-      if (item !== null && typeof item === 'object') {
-        out.push(`${indent}  <array-item>`);
-        children(item as Record<string, unknown>, `${indent}    `, out);
-        out.push(`${indent}  </array-item>`);
-      } else out.push(`${indent}  <array-item>${scalar(item)}</array-item>`);
-    }
-    out.push(`${indent}</${name}-array>`);
-    return;
-  }
-  if (typeof v === 'object') {
-    out.push(`${indent}<${name}>`);
-    children(v as Record<string, unknown>, `${indent}  `, out);
-    out.push(`${indent}</${name}>`);
-    return;
-  }
-  out.push(`${indent}<${name}>${scalar(v)}</${name}>`);
-}
-
-function children(obj: Record<string, unknown>, indent: string, out: string[]): void {
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined && obj[k] !== null).sort();
-  for (const k of keys.filter((k) => !Array.isArray(obj[k]))) element(k, obj[k], indent, out);
-  for (const k of keys.filter((k) => Array.isArray(obj[k]))) element(k, obj[k], indent, out);
-}
-
-/** A whole XML document: `<?xml version="1.0" ?>` and `<ns0:{root} xmlns:ns0=… xmlns:xsi=…>` around `body`'s fields. */
-export function toXml(root: string, ns: string, body: Record<string, unknown>): string {
-  const out = ['<?xml version="1.0" ?>', `<ns0:${root} xmlns:ns0="${ns}" xmlns:xsi="${XSI}">`];
-  children(body, '  ', out);
-  out.push(`</ns0:${root}>`);
-  return out.join('\n') + '\n';
+/** A whole XML document: the declaration, `<ns0:{root} xmlns:ns0=… xmlns:xsi=…>` around `body`'s fields. */
+export function toXml(root: string, ns: string, body: Node): string {
+  const doc = { [`ns0:${root}`]: { '@_xmlns:ns0': ns, '@_xmlns:xsi': XSI, ...shape(body) } };
+  return `<?xml version="1.0" ?>\n${builder.build(doc) as string}`;
 }
 
 const badXml = (text: string, args: unknown[] = []) =>
-  new VapiError('invalid_argument', [msg('com.vmware.vapi.rest.badRequest.xml', text.replace(/\{(\d+)\}/g, (_m, i: string) => String(args[Number(i)])), args)]);
+  new VapiError('invalid_argument', [
+    msg(
+      'com.vmware.vapi.rest.badRequest.xml',
+      text.replace(/\{(\d+)\}/g, (_m, i: string) => String(args[Number(i)])),
+      args,
+    ),
+  ]);
 
 /**
  * Documentation pages copied from HTML (the seed page among them) carry non-breaking spaces (U+00A0) where the
@@ -83,7 +74,7 @@ const parser = new XMLParser({
   isArray: (name) => name === 'array-item',
 });
 
-/** `<x-array>` → x: [...], nested structures → objects, text → strings (types are fixed by the request reader). */
+/** `<x-array>` → x: [...], nested structures → objects, text → strings (typed by the schema later: input.ts). */
 function convert(v: unknown): unknown {
   if (v === '' || v === undefined || v === null) return '';
   if (typeof v !== 'object') return String(v);
@@ -101,10 +92,16 @@ function convert(v: unknown): unknown {
 
 /** XML 1.0 `Char`: what a character reference may name (no NUL, no lone surrogate, nothing above U+10FFFF). */
 const isXmlChar = (c: number) =>
-  c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+  c === 0x9 ||
+  c === 0xa ||
+  c === 0xd ||
+  (c >= 0x20 && c <= 0xd7ff) ||
+  (c >= 0xe000 && c <= 0xfffd) ||
+  (c >= 0x10000 && c <= 0x10ffff);
 
 function charRef(ref: string, code: number): string {
-  if (!isXmlChar(code)) throw badXml('Invalid character reference {0} in request body', [ref.length > 24 ? `${ref.slice(0, 20)}…;` : ref]);
+  const shown = ref.length > 24 ? `${ref.slice(0, 20)}…;` : ref;
+  if (!isXmlChar(code)) throw badXml('Invalid character reference {0} in request body', [shown]);
   return String.fromCodePoint(code);
 }
 
@@ -117,7 +114,11 @@ function unescapeDeep(v: unknown): unknown {
     return v
       .replace(/&#x([0-9a-fA-F]+);/g, (m, h: string) => charRef(m, parseInt(h, 16)))
       .replace(/&#([0-9]+);/g, (m, d: string) => charRef(m, parseInt(d, 10)))
-      .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   if (Array.isArray(v)) return v.map(unescapeDeep);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unescapeDeep(x)]));
   return v;
