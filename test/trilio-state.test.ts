@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { testApp, T0 } from './helpers.js';
 import { isoMicro } from '../src/core/clock.js';
-import { mergeSections, validateSection } from '../src/trilio/model.js';
+import { mergeSections, validateSection } from '../src/trilio/fixtures.js';
 import { Emulator } from '../src/emulator.js';
 import { trilio } from '../src/trilio/index.js';
 import { validateConfig } from '../src/config.js';

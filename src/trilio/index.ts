@@ -1,10 +1,10 @@
 // The TrilioVault for OpenStack (workloadmgr) restore API under /v1: its descriptor.
-import { defineApi, type ClientContext } from '../core/api.js';
+import { type ClientContext, defineApi } from '../core/api.js';
 import { setting } from '../core/settings.js';
-import { Type } from '@sinclair/typebox';
-import { mergeSections, validateSection, type TrilioSection } from './model.js';
-import { TrilioState } from './state.js';
-import { registerRoutes } from './http.js';
+import { mergeSections, TrilioSection, validateSection } from './fixtures.js';
+import { TrilioRepository } from './repository.js';
+import { v1Routes } from './routes/index.js';
+import { TrilioService } from './service.js';
 
 declare module '../config.js' {
   interface Config {
@@ -20,7 +20,8 @@ export const trilio = defineApi({
     title: 'TrilioVault for OpenStack restore API (restoresim)',
     label: 'TrilioVault for OpenStack',
     description:
-      'The TrilioVault for OpenStack (workloadmgr) restore API as emulated by restoresim: snapshots, restores and their ' +
+      'The TrilioVault for OpenStack (workloadmgr) restore API as emulated by restoresim: snapshots, restores and ' +
+      'their ' +
       'state machine. Every response here is what the emulator answers.',
     securitySchemes: {
       keystoneToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Keystone token.' },
@@ -41,11 +42,13 @@ export const trilio = defineApi({
   subject: 'restore name',
   outcomes: ['available', 'error', 'cancelled'],
   project: { param: 'project_id' },
-  fixtures: { schema: Type.Unknown(), validate: validateSection, merge: mergeSections },
+  fixtures: { schema: TrilioSection, validate: validateSection, merge: mergeSections },
   gauge: { name: 'restoresim_trilio_restores', help: 'Trilio restores by state.' },
   force: {
     url: '/trilio/restores/:id/state',
-    summary: 'Move one Trilio restore to a state its lifecycle allows (workload and snapshot follow); impossible moves are refused',
+    summary:
+      'Move one Trilio restore to a state its lifecycle allows (workload and snapshot follow); ' +
+      'impossible moves are refused',
   },
   settings: [
     setting({
@@ -54,7 +57,9 @@ export const trilio = defineApi({
       kind: 'enum',
       choices: ['legacy', 'modern'],
       default: 'legacy',
-      description: 'Status codes for failed Trilio restore creation: legacy = 500 "Error" as the documented server; modern = 400/404.',
+      description:
+        'Status codes for failed Trilio restore creation: legacy = 500 "Error" as the documented server; ' +
+        'modern = 400/404.',
     }),
   ],
   client: ({ url, call }: ClientContext) => ({
@@ -67,16 +72,17 @@ export const trilio = defineApi({
         ...(message !== undefined ? { message } : {}),
       }),
   }),
-  create: ({ clock, store, config }) => {
-    const state = new TrilioState(store, clock, config.restoreRate);
+  create: ({ store, config }) => {
+    const repo = new TrilioRepository(store);
+    const service = new TrilioService(store, repo, config.restoreRate);
     return {
       plugin: async (fastify) => {
-        await fastify.register(async (v1) => registerRoutes(v1, { sim: clock, config, state }), { prefix: '/v1' });
+        await fastify.register(v1Routes({ config, repo, service }), { prefix: '/v1' });
       },
-      load: (section, opts) => state.load((section ?? {}) as TrilioSection, opts),
-      settle: (now) => state.settle(now),
-      counts: () => state.stateCounts(),
-      force: (target, now) => state.forceState(target, now),
+      load: (section, opts) => service.load((section ?? {}) as TrilioSection, opts),
+      settle: (now) => service.settle(now),
+      counts: () => repo.countsByStatus(),
+      force: (target, now) => service.force(target, now),
     };
   },
 });

@@ -1,49 +1,37 @@
-// Trilio response views (field order as the vendor's views emit them) and the XML representation.
-import type { SnapshotFx, WorkloadFx, RestoreRow, Obj } from './model.js';
-import { TERMINAL } from './model.js';
-import type { TrilioState } from './state.js';
+// The shapes of the Trilio answers (reference §5), field for field in the vendor's order (view-schemas.ts describes
+// them). Pure: the caller passes what a view shows that the row does not say (the derived statuses, the snapshot of a
+// restore, the restores of a snapshot); no SQL, no state.
+import type { SnapshotFx, WorkloadFx } from './fixtures.js';
+import { liveFields } from './lifecycle.js';
+import type { Appliance, RestoreInfo, RestoreRow } from './repository.js';
 
-export interface ViewCtx {
+type Obj = Record<string, unknown>;
+
+export interface ViewContext {
   /** Links base, e.g. `http://wlm_backend` (no trailing slash). */
   base: string;
+  /** The instant the request's state was settled at: live fields are computed at it. */
   now: number;
-  state: TrilioState;
+  appliance: Appliance;
 }
 
-export function restoreLinks(ctx: ViewCtx, project: string, id: string, collection = 'restores') {
+/** self (`<base>/v1/<project>/<collection>/<id>`) and bookmark (`<base>/<project>/<collection>/<id>`). */
+function links(ctx: ViewContext, project: string, id: string, collection: string) {
   return [
     { rel: 'self', href: `${ctx.base}/v1/${project}/${collection}/${id}` },
     { rel: 'bookmark', href: `${ctx.base}/${project}/${collection}/${id}` },
   ];
 }
 
-/** The fields that move while a restore runs, derived from its plan and the clock. */
-function live(ctx: ViewCtx, r: RestoreRow, fresh: boolean) {
-  const base = {
-    host: r.host, size: r.size, uploaded_size: r.uploaded_size, progress_percent: r.progress_percent,
-    progress_msg: r.progress_msg, time_taken: r.time_taken,
-  };
-  if (TERMINAL.has(r.status)) return base;
-  // The create response is the freshly inserted row: nothing is scheduled yet.
-  if (fresh) return { host: '', size: 0, uploaded_size: 0, progress_percent: 0, progress_msg: null, time_taken: 0 };
-  const ev = ctx.state.evaluate(r, ctx.now);
-  if (!ev) return base; // stuck restore: what the row says
-  const picked = r.picked_up === true;
-  const size = picked ? (r.restore_size ?? 0) : 0;
-  const progress = Math.min(99, ev.progress);
-  return {
-    host: picked ? r.host : '',
-    size,
-    uploaded_size: Math.min(size, Math.floor((size * progress) / 100)),
-    progress_percent: progress,
-    progress_msg: ev.label ?? null,
-    time_taken: 0,
-  };
+/** A snapshot and its derived status (`restoring` while a restore of it runs). */
+export interface SnapshotWithStatus {
+  snapshot: SnapshotFx;
+  status: string;
 }
 
-/** Detail view (R2 items, R6–R8 create); `show` adds the show-only keys of R3/R11. */
-export function restoreDetail(ctx: ViewCtx, r: RestoreRow, opts: { show?: boolean; fresh?: boolean } = {}): Obj {
-  const l = live(ctx, r, opts.fresh === true);
+/** The restore views: `show` adds the show-only keys of R3/R11; `fresh` is the create answer (R6–R8). */
+function restoreView(ctx: ViewContext, r: RestoreRow, opts: { fresh?: boolean; show?: SnapshotWithStatus | null }) {
+  const live = liveFields(r, ctx.now, opts.fresh);
   const out: Obj = {
     id: r.id,
     created_at: r.created_at,
@@ -55,54 +43,60 @@ export function restoreDetail(ctx: ViewCtx, r: RestoreRow, opts: { show?: boolea
     restore_type: r.restore_type,
     snapshot_id: r.snapshot_id,
   };
-  if (opts.show) {
-    const snap = ctx.state.snapshot(r.snapshot_id);
-    out.snapshot_details = snap ? snapshotRow(ctx, snap) : {};
+  if (opts.show !== undefined) {
+    out.snapshot_details = opts.show ? snapshotRow(ctx, opts.show) : {};
     out.workload_id = r.workload_id;
     out.instances = r.instances;
     out.networks = r.networks;
     out.subnets = r.subnets;
     out.routers = r.routers;
   }
-  out.links = restoreLinks(ctx, r.project_id, r.id);
+  out.links = links(ctx, r.project_id, r.id, 'restores');
   out.name = r.name;
   out.description = r.description;
-  out.host = l.host;
-  out.size = l.size;
-  out.uploaded_size = Math.min(l.uploaded_size, l.size);
-  out.progress_percent = l.progress_percent;
-  out.progress_msg = l.progress_msg;
+  out.host = live.host;
+  out.size = live.size;
+  out.uploaded_size = live.uploaded_size;
+  out.progress_percent = live.progress_percent;
+  out.progress_msg = live.progress_msg;
   out.warning_msg = r.warning_msg;
   out.error_msg = r.error_msg;
-  out.time_taken = l.time_taken;
+  out.time_taken = live.time_taken;
   out.restore_options = r.restore_options;
   // restore_show() builds a fresh dict without the metadata rows: the seed's Get shows [] while its list shows 3.
-  out.metadata = opts.show ? [] : r.metadata;
+  out.metadata = opts.show !== undefined ? [] : r.metadata;
   return out;
 }
 
+/** Detail view (R2 items; `fresh`: the create answer of R6–R8). */
+export const restoreDetail = (ctx: ViewContext, r: RestoreRow, fresh = false) => restoreView(ctx, r, { fresh });
+
+/** Show view (R3, R11): detail plus the snapshot row (null: the snapshot is gone), workload_id, instances, networks. */
+export const restoreShow = (ctx: ViewContext, r: RestoreRow, snapshot: SnapshotWithStatus | null) =>
+  restoreView(ctx, r, { show: snapshot });
+
 /** Summary view (R1, R9): the 8 fields. */
-export function restoreSummary(ctx: ViewCtx, r: RestoreRow): Obj {
+export function restoreSummary(ctx: ViewContext, r: RestoreRow): Obj {
   return {
     id: r.id,
     status: r.status,
     restore_type: r.restore_type,
     snapshot_id: r.snapshot_id,
-    links: restoreLinks(ctx, r.project_id, r.id),
+    links: links(ctx, r.project_id, r.id, 'restores'),
     name: r.name,
     description: r.description,
-    host: live(ctx, r, false).host,
+    host: liveFields(r, ctx.now).host,
   };
 }
 
-/** The snapshot DB row, as `snapshot_details` shows it (status derived while a restore runs). */
-export function snapshotRow(ctx: ViewCtx, s: SnapshotFx): Obj {
+/** The snapshot DB row, as `snapshot_details` shows it. */
+function snapshotRow(ctx: ViewContext, { snapshot: s, status }: SnapshotWithStatus): Obj {
   return {
     created_at: s.created_at,
     updated_at: s.updated_at ?? null,
     deleted_at: s.deleted_at ?? null,
     deleted: s.deleted ?? false,
-    version: s.version ?? ctx.state.config().version,
+    version: s.version ?? ctx.appliance.version,
     id: s.id,
     user_id: s.user_id,
     project_id: s.project_id,
@@ -110,40 +104,44 @@ export function snapshotRow(ctx: ViewCtx, s: SnapshotFx): Obj {
     snapshot_type: s.snapshot_type ?? 'full',
     display_name: s.display_name,
     display_description: s.display_description ?? '',
-    size: s.size ?? 0,
-    restore_size: s.restore_size,
-    uploaded_size: s.uploaded_size ?? s.size ?? 0,
-    progress_percent: s.progress_percent ?? 100,
-    progress_msg: s.progress_msg ?? null,
-    warning_msg: s.warning_msg ?? null,
-    error_msg: s.error_msg ?? null,
-    host: s.host ?? ctx.state.config().host,
+    ...snapshotFigures(s),
+    host: s.host ?? ctx.appliance.host,
     finished_at: s.finished_at ?? null,
     data_deleted: s.data_deleted ?? false,
     pinned: s.pinned ?? false,
     time_taken: s.time_taken ?? 0,
     vault_storage_id: s.vault_storage_id ?? null,
-    status: ctx.state.snapshotStatus(s),
+    status,
   };
 }
 
+/** Sizes and progress of a snapshot, as every snapshot view shows them. */
+const snapshotFigures = (s: SnapshotFx) => ({
+  size: s.size ?? 0,
+  restore_size: s.restore_size,
+  uploaded_size: s.uploaded_size ?? s.size ?? 0,
+  progress_percent: s.progress_percent ?? 100,
+  progress_msg: s.progress_msg ?? null,
+  warning_msg: s.warning_msg ?? null,
+  error_msg: s.error_msg ?? null,
+});
+
 /** Snapshot list item (DOCS "List Snapshots" example). */
-export function snapshotSummary(ctx: ViewCtx, s: SnapshotFx): Obj {
+export function snapshotSummary(ctx: ViewContext, { snapshot: s, status }: SnapshotWithStatus): Obj {
   return {
     id: s.id,
     created_at: s.created_at,
-    status: ctx.state.snapshotStatus(s),
+    status,
     snapshot_type: s.snapshot_type ?? 'full',
     workload_id: s.workload_id,
     name: s.display_name,
     description: s.display_description ?? '',
-    host: s.host ?? ctx.state.config().host,
+    host: s.host ?? ctx.appliance.host,
   };
 }
 
-/** GET /snapshots/{id}. */
-export function snapshotDetail(ctx: ViewCtx, s: SnapshotFx): Obj {
-  const restores = ctx.state.restoresInfo(s.id);
+/** GET /snapshots/{id}: with its restores (test restores left out), by id. */
+export function snapshotDetail(ctx: ViewContext, { snapshot: s, status }: SnapshotWithStatus, restores: RestoreInfo[]) {
   return {
     id: s.id,
     created_at: s.created_at,
@@ -151,7 +149,7 @@ export function snapshotDetail(ctx: ViewCtx, s: SnapshotFx): Obj {
     finished_at: s.finished_at ?? null,
     user_id: s.user_id,
     project_id: s.project_id,
-    status: ctx.state.snapshotStatus(s),
+    status,
     snapshot_type: s.snapshot_type ?? 'full',
     workload_id: s.workload_id,
     instances: s.instances.map((i) => ({
@@ -164,35 +162,39 @@ export function snapshotDetail(ctx: ViewCtx, s: SnapshotFx): Obj {
     })),
     name: s.display_name,
     description: s.display_description ?? '',
-    host: s.host ?? ctx.state.config().host,
-    size: s.size ?? 0,
-    restore_size: s.restore_size,
-    uploaded_size: s.uploaded_size ?? s.size ?? 0,
-    progress_percent: s.progress_percent ?? 100,
-    progress_msg: s.progress_msg ?? null,
-    warning_msg: s.warning_msg ?? null,
-    error_msg: s.error_msg ?? null,
+    host: s.host ?? ctx.appliance.host,
+    ...snapshotFigures(s),
     time_taken: s.time_taken ?? 0,
     pinned: s.pinned ?? false,
     metadata: [],
     restores_info: Object.fromEntries(restores.map((r) => [r.id, { id: r.id, name: r.name, status: r.status }])),
-    links: restoreLinks(ctx, s.project_id, s.id, 'snapshots'),
+    links: links(ctx, s.project_id, s.id, 'snapshots'),
   };
 }
 
-export function workloadSummary(ctx: ViewCtx, w: WorkloadFx): Obj {
+/** A workload and its derived status (`locked` while a restore of it runs). */
+export interface WorkloadWithStatus {
+  workload: WorkloadFx;
+  status: string;
+}
+
+export function workloadSummary(ctx: ViewContext, { workload: w, status }: WorkloadWithStatus): Obj {
   return {
     id: w.id,
     name: w.name,
     description: w.description ?? '',
-    status: ctx.state.workloadStatus(w),
+    status,
     created_at: w.created_at,
-    links: restoreLinks(ctx, w.project_id, w.id, 'workloads'),
+    links: links(ctx, w.project_id, w.id, 'workloads'),
   };
 }
 
-export function workloadDetail(ctx: ViewCtx, w: WorkloadFx): Obj {
-  const snaps = ctx.state.snapshots(w.project_id).filter((s) => s.workload_id === w.id);
+/** GET /workloads/{id}: with how many snapshots it has, and how many of them are available. */
+export function workloadDetail(
+  ctx: ViewContext,
+  { workload: w, status }: WorkloadWithStatus,
+  snapshotsInfo: { total: number; available: number },
+): Obj {
   return {
     id: w.id,
     created_at: w.created_at,
@@ -201,43 +203,10 @@ export function workloadDetail(ctx: ViewCtx, w: WorkloadFx): Obj {
     project_id: w.project_id,
     name: w.name,
     description: w.description ?? '',
-    status: ctx.state.workloadStatus(w),
+    status,
     workload_type_id: w.workload_type_id ?? 'f82ce76f-17fe-438b-aa37-7a023058e50d',
     instances: w.instances.map((i) => ({ id: i.id, name: i.name, metadata: {} })),
-    snapshots_info: { total: snaps.length, available: snaps.filter((s) => ctx.state.snapshotStatus(s) === 'available').length },
-    links: restoreLinks(ctx, w.project_id, w.id, 'workloads'),
+    snapshots_info: snapshotsInfo,
+    links: links(ctx, w.project_id, w.id, 'workloads'),
   };
-}
-
-// ---- XML ------------------------------------------------------------------------------------------------
-const SINGULAR: Record<string, string> = {
-  restores: 'restore', snapshots: 'snapshot', workloads: 'workload', links: 'link', restores_links: 'link',
-  instances: 'instance', networks: 'network', subnets: 'subnet', routers: 'router', metadata: 'meta', vdisks: 'vdisk',
-  nics: 'nic',
-};
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const tag = (k: string) => {
-  const t = k.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return /^[A-Za-z_]/.test(t) ? t : `_${t}`;
-};
-
-function node(name: string, v: unknown): string {
-  const t = tag(name);
-  if (v === null || v === undefined) return `<${t} nil="true"/>`;
-  if (Array.isArray(v)) {
-    const child = SINGULAR[name] ?? 'item';
-    return `<${t}>${v.map((x) => node(child, x)).join('')}</${t}>`;
-  }
-  if (typeof v === 'object') {
-    return `<${t}>${Object.entries(v as Obj).map(([k, x]) => node(k, x)).join('')}</${t}>`;
-  }
-  return `<${t}>${esc(String(v))}</${t}>`;
-}
-
-/** One documented mapping (docs/trilio.md): the envelope key is the root; objects nest; arrays repeat a child. */
-export function toXml(body: Obj): string {
-  const keys = Object.keys(body);
-  const inner = keys.length === 1 ? node(keys[0]!, body[keys[0]!]) : node('response', body);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${inner}`;
 }
