@@ -180,6 +180,8 @@ export class VcenterService {
 
   /** job.get: commits what is due and answers the job at the same instant (so state, appliance and view agree). */
   getJob(now: number): RestoreJobStatus {
+    const job = this.repo.job();
+    if (!job || !dueState(job, now)) return statusAt(job, now); // nothing to commit: no write transaction
     return this.store.commit(() => statusAt(this.commitDue(this.repo.job(), now), now));
   }
 
@@ -218,6 +220,8 @@ export class VcenterService {
 
   /** Commits the job's state due at `now`: one transition per state change; a success configures the appliance. */
   settle(now: number): void {
+    const job = this.repo.job();
+    if (!job || !dueState(job, now)) return; // every request settles: only a due change opens a write transaction
     this.store.commit(() => this.commitDue(this.repo.job(), now));
   }
 
