@@ -129,7 +129,9 @@ function attach(
   }
   if (rec.payload === '') return;
   response.content ??= {};
-  const media = (response.content[rec.contentType || 'application/octet-stream'] ??= {});
+  const type = rec.contentType || 'application/octet-stream';
+  response.content[type] ??= {};
+  const media = response.content[type];
   media.examples ??= {};
   if (media.examples[step.example]) return void problems.push(`${label}: example name used twice for this response`);
   const value = parseBody(rec.contentType, rec.payload);
@@ -141,9 +143,11 @@ function attach(
   }
   media.examples[step.example] = { summary, value };
   if (step.body !== undefined && rec.statusCode < 400) {
-    const req = (op.requestBody ??= { content: {} });
+    op.requestBody ??= { content: {} };
+    const req = op.requestBody;
     req.content ??= {};
-    const json = (req.content['application/json'] ??= {});
+    req.content['application/json'] ??= {};
+    const json = req.content['application/json'];
     json.examples ??= {};
     if (!json.examples[step.example]) json.examples[step.example] = { summary, value: step.body };
   }
@@ -209,7 +213,7 @@ export async function generateOpenapi(): Promise<{ files: Record<DocumentName, s
       if (step.example) attach(docs, { ...step, example: step.example }, rec, problems);
     }
     const files = {} as Record<DocumentName, string>;
-    for (const name of DOCUMENT_NAMES) files[name] = JSON.stringify(docs[name], null, 2) + '\n';
+    for (const name of DOCUMENT_NAMES) files[name] = `${JSON.stringify(docs[name], null, 2)}\n`;
     return { files, problems };
   } finally {
     await app.close();

@@ -440,7 +440,7 @@ describe('forced states', () => {
 });
 
 describe('metrics', () => {
-  it('gauge every API\'s restores or jobs by state, from the real APIs and their real counts', async () => {
+  it("gauge every API's restores or jobs by state, from the real APIs and their real counts", async () => {
     const app = await testApp();
     open.push(app);
     const gauge = async (name: string) =>

@@ -29,7 +29,7 @@ describe('foundation', () => {
 });
 
 describe('JSON bodies', () => {
-  it('refuses prototype poisoning (Fastify\'s parser) in every dialect, and an empty JSON body is no body', async () => {
+  it("refuses prototype poisoning (Fastify's parser) in every dialect, and an empty JSON body is no body", async () => {
     app = await testApp();
     const poisoned = '{"__proto__": {"polluted": true}, "effects": {"drop": true}}';
     const json = { 'content-type': 'application/json' };

@@ -1,5 +1,5 @@
 // Shared test helpers: an in-process app on an in-memory DB with the virtual clock.
-import { type FastifyInstance, type FastifyPluginAsync, type RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { APIS, buildApp, composeApp as compose } from '../src/app.js';
@@ -83,7 +83,10 @@ export function schemaChecker(shared: TSchema[]): (schema: TSchema, value: unkno
   const compiled = new Map<TSchema, TypeCheck<TSchema>>();
   return (schema, value) => {
     let c = compiled.get(schema);
-    if (!c) compiled.set(schema, (c = TypeCompiler.Compile(schema, shared)));
+    if (!c) {
+      c = TypeCompiler.Compile(schema, shared);
+      compiled.set(schema, c);
+    }
     return [...c.Errors(value)].map((e) => `${e.path || '/'}: ${e.message} (got ${JSON.stringify(e.value)})`);
   };
 }

@@ -252,7 +252,7 @@ describe('library: remote client', () => {
 
 describe('library: vCenter terminal states through the control plane', () => {
   const GOOD = 'sftp://backup.example.com/backups/vcsa01/2026-11-01';
-  const basic = 'Basic ' + Buffer.from('root:VMware1!').toString('base64');
+  const basic = `Basic ${Buffer.from('root:VMware1!').toString('base64')}`;
   const job = (location = GOOD) => ({
     location_type: 'SFTP',
     location,

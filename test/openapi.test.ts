@@ -19,8 +19,9 @@ afterAll(async () => app?.close());
 
 /** Paths (dotted) of every `example`/`examples` keyword in a document, skipping schema property names. */
 function exampleKeys(value: unknown, at = '', out: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((v, i) => exampleKeys(v, `${at}[${i}]`, out));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) exampleKeys(v, `${at}[${i}]`, out);
+  } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const inProperties = /\.(properties|patternProperties)$/.test(at);
       if (!inProperties && (k === 'example' || k === 'examples')) out.push(`${at}.${k}`);

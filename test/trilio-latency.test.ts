@@ -19,9 +19,18 @@ afterEach(async () => {
 
 async function setup(operation: string) {
   app = await testApp({ clock: 'real', speed: 1000, restoreRate: 10 * 1024 * 1024 });
-  const rule = await app.inject({ method: 'POST', url: '/_sim/rules', payload: { match: { operation }, effects: { latency: { kind: 'fixed', ms: 500 } } } });
+  const rule = await app.inject({
+    method: 'POST',
+    url: '/_sim/rules',
+    payload: { match: { operation }, effects: { latency: { kind: 'fixed', ms: 500 } } },
+  });
   expect(rule.statusCode).toBeLessThan(300);
-  const res = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}`, headers: H, payload: { restore: { name: 'r', options: oneclick } } });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v1/${P1}/snapshots/${S1}`,
+    headers: H,
+    payload: { restore: { name: 'r', options: oneclick } },
+  });
   expect(res.statusCode).toBe(202);
   return res.json().restore.id as string;
 }
@@ -38,7 +47,9 @@ describe('trilio: state is settled after injected latency', () => {
   it('cancel arriving after the restore finished is a silent no-op', async () => {
     const id = await setup('restores.cancel');
     expect((await call('GET', `/restores/${id}/cancel`)).statusCode).toBe(200);
-    const listed = (await call('GET', `/restores/detail?snapshot_id=${S1}`)).json().restores.find((x: any) => x.id === id);
+    const listed = (await call('GET', `/restores/detail?snapshot_id=${S1}`))
+      .json()
+      .restores.find((x: any) => x.id === id);
     expect(listed.status).toBe('available');
     expect(listed.metadata.map((m: any) => m.key)).not.toContain('cancel_requested');
   });
@@ -46,7 +57,11 @@ describe('trilio: state is settled after injected latency', () => {
   it('GET shows status and progress of the same instant', async () => {
     const id = await setup('restores.get');
     const r = (await call('GET', `/restores/${id}`)).json().restore;
-    expect(r).toMatchObject({ status: 'available', progress_percent: 100, progress_msg: 'Restore from snapshot is complete' });
+    expect(r).toMatchObject({
+      status: 'available',
+      progress_percent: 100,
+      progress_msg: 'Restore from snapshot is complete',
+    });
   });
 
   it("create's snapshot check sees a restore that finished during the latency", async () => {

@@ -25,7 +25,12 @@ const advance = (seconds: number) => app.inject({ method: 'POST', url: '/_sim/cl
 const show = async (id: string) => (await get(`/restores/${id}`)).json().restore;
 const oneclick = { type: 'openstack', restore_type: 'oneclick', oneclickrestore: true, openstack: {}, vmware: {} };
 async function create(snapshot: string, options: unknown, extra: Record<string, unknown> = {}) {
-  const res = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${snapshot}`, headers: H, payload: { restore: { name: 'r', description: 'd', options, ...extra } } });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v1/${P1}/snapshots/${snapshot}`,
+    headers: H,
+    payload: { restore: { name: 'r', description: 'd', options, ...extra } },
+  });
   expect(res.statusCode).toBe(202);
   return res.json().restore as Record<string, any>;
 }
@@ -34,9 +39,21 @@ describe('trilio restore lifecycle', () => {
   it('one-click: restoring → starting → executing/uploading → available in about a minute, workload locked meanwhile', async () => {
     app = await testApp();
     const r = await create(S1, oneclick);
-    expect(r).toMatchObject({ status: 'restoring', host: '', size: 0, progress_percent: 0, progress_msg: null, finished_at: null });
+    expect(r).toMatchObject({
+      status: 'restoring',
+      host: '',
+      size: 0,
+      progress_percent: 0,
+      progress_msg: null,
+      finished_at: null,
+    });
     let cur = await show(r.id);
-    expect(cur).toMatchObject({ status: 'restoring', progress_msg: 'Restore operation is scheduled', host: '', instances: [] });
+    expect(cur).toMatchObject({
+      status: 'restoring',
+      progress_msg: 'Restore operation is scheduled',
+      host: '',
+      instances: [],
+    });
     expect(cur.snapshot_details.status).toBe('restoring');
     expect((await get(`/snapshots/${S1}`)).json().snapshot.status).toBe('restoring');
     expect((await get(`/workloads/${W1}`)).json().workload.status).toBe('locked');
@@ -60,39 +77,71 @@ describe('trilio restore lifecycle', () => {
     }
     expect(seen).toEqual(['restoring', 'starting', 'executing', 'uploading', 'executing', 'uploading', 'executing']);
     // The worker's one-click options: the shape and key order of the seed's finished restores.
-    expect(JSON.stringify(cur.restore_options)).toBe(JSON.stringify({
-      name: 'r', oneclickrestore: true, restore_type: 'oneclick',
-      openstack: { instances: [
-        { name: 'cirros-2', id: CIRROS2, availability_zone: 'nova' },
-        { name: 'cirros-1', id: CIRROS1, availability_zone: 'nova' },
-      ] },
-      type: 'openstack', description: 'd',
-    }));
+    expect(JSON.stringify(cur.restore_options)).toBe(
+      JSON.stringify({
+        name: 'r',
+        oneclickrestore: true,
+        restore_type: 'oneclick',
+        openstack: {
+          instances: [
+            { name: 'cirros-2', id: CIRROS2, availability_zone: 'nova' },
+            { name: 'cirros-1', id: CIRROS1, availability_zone: 'nova' },
+          ],
+        },
+        type: 'openstack',
+        description: 'd',
+      }),
+    );
     await advance(2);
     cur = await show(r.id);
     expect(cur).toMatchObject({
-      status: 'available', progress_percent: 100, progress_msg: 'Restore from snapshot is complete', error_msg: null,
-      size: 2147483648, uploaded_size: 2147483648, time_taken: 51, finished_at: isoMicro(T0 + 51_200), metadata: [],
+      status: 'available',
+      progress_percent: 100,
+      progress_msg: 'Restore from snapshot is complete',
+      error_msg: null,
+      size: 2147483648,
+      uploaded_size: 2147483648,
+      time_taken: 51,
+      finished_at: isoMicro(T0 + 51_200),
+      metadata: [],
     });
     expect(cur.instances).toHaveLength(2);
     expect(cur.instances.map((i: any) => i.metadata.instance_id)).toEqual([CIRROS2, CIRROS1]);
-    expect(cur.instances[0]).toMatchObject({ name: 'cirros-2', status: 'available', metadata: { config_drive: '', production: '1' } });
+    expect(cur.instances[0]).toMatchObject({
+      name: 'cirros-2',
+      status: 'available',
+      metadata: { config_drive: '', production: '1' },
+    });
     expect(cur.instances[0].id).not.toBe(CIRROS2);
     expect(cur.snapshot_details).toMatchObject({ status: 'available', updated_at: isoMicro(T0 + 51_200) });
     expect((await get(`/workloads/${W1}`)).json().workload.status).toBe('available');
     const listed = (await get(`/restores/detail?snapshot_id=${S1}`)).json().restores[0];
     expect(listed.id).toBe(r.id);
     expect(listed.metadata.map((m: any) => [m.key, m.value])).toEqual([
-      ['data_transfer_time', '0'], ['object_store_transfer_time', '0'], ['restore_user_selected_value', 'Oneclick Restore'],
+      ['data_transfer_time', '0'],
+      ['object_store_transfer_time', '0'],
+      ['restore_user_selected_value', 'Oneclick Restore'],
     ]);
-    expect(listed.metadata[0]).toMatchObject({ restore_id: r.id, version: '4.0.115', deleted: false, created_at: isoMicro(T0 + 51_200) });
+    expect(listed.metadata[0]).toMatchObject({
+      restore_id: r.id,
+      version: '4.0.115',
+      deleted: false,
+      created_at: isoMicro(T0 + 51_200),
+    });
   });
 
   it('selective: restores only the included instances under their new names', async () => {
     app = await testApp();
     const r = await create(S1, {
-      type: 'openstack', restore_type: 'selective', oneclickrestore: false,
-      openstack: { instances: [{ id: CIRROS1, include: true, name: 'cirros-1-selective' }, { id: CIRROS2, include: false }] },
+      type: 'openstack',
+      restore_type: 'selective',
+      oneclickrestore: false,
+      openstack: {
+        instances: [
+          { id: CIRROS1, include: true, name: 'cirros-1-selective' },
+          { id: CIRROS2, include: false },
+        ],
+      },
     });
     await advance(60);
     const cur = await show(r.id);
@@ -106,15 +155,33 @@ describe('trilio restore lifecycle', () => {
   it('in-place: overwrites the existing VMs (same ids) and records "Inplace Restore"', async () => {
     app = await testApp();
     const r = await create(S_INPLACE, {
-      type: 'openstack', restore_type: 'inplace', oneclickrestore: false,
-      openstack: { instances: [{ id: '7c1bb5d2-aa5a-44f7-abcd-2d76b819b4c8', include: true, restore_boot_disk: true, vdisks: [{ id: 'f6b3fef6-4b0e-487e-84b5-47a14da716ca', restore_cinder_volume: true }] }] },
+      type: 'openstack',
+      restore_type: 'inplace',
+      oneclickrestore: false,
+      openstack: {
+        instances: [
+          {
+            id: '7c1bb5d2-aa5a-44f7-abcd-2d76b819b4c8',
+            include: true,
+            restore_boot_disk: true,
+            vdisks: [{ id: 'f6b3fef6-4b0e-487e-84b5-47a14da716ca', restore_cinder_volume: true }],
+          },
+        ],
+      },
     });
     await advance(10);
     expect((await show(r.id)).progress_msg).toMatch(/inplace-vm-1/);
     await advance(60);
     const cur = await show(r.id);
     expect(cur.status).toBe('available');
-    expect(cur.instances).toEqual([{ id: '7c1bb5d2-aa5a-44f7-abcd-2d76b819b4c8', name: 'inplace-vm-1', status: 'available', metadata: { config_drive: '', instance_id: '7c1bb5d2-aa5a-44f7-abcd-2d76b819b4c8', production: '1' } }]);
+    expect(cur.instances).toEqual([
+      {
+        id: '7c1bb5d2-aa5a-44f7-abcd-2d76b819b4c8',
+        name: 'inplace-vm-1',
+        status: 'available',
+        metadata: { config_drive: '', instance_id: '7c1bb5d2-aa5a-44f7-abcd-2d76b819b4c8', production: '1' },
+      },
+    ]);
     const listed = (await get(`/restores/detail?snapshot_id=${S_INPLACE}`)).json().restores[0];
     expect(listed.metadata[2].value).toBe('Inplace Restore');
   });
@@ -128,8 +195,11 @@ describe('trilio restore lifecycle', () => {
     await advance(30);
     const cur = await show(r.id);
     expect(cur).toMatchObject({
-      status: 'error', progress_percent: 100, progress_msg: '',
-      error_msg: 'Failed restoring snapshot: Original instance web-1 is still present. Please delete this instance and try again.',
+      status: 'error',
+      progress_percent: 100,
+      progress_msg: '',
+      error_msg:
+        'Failed restoring snapshot: Original instance web-1 is still present. Please delete this instance and try again.',
     });
     expect(cur.finished_at).not.toBeNull();
     expect(cur.snapshot_details.status).toBe('available');
@@ -137,15 +207,33 @@ describe('trilio restore lifecycle', () => {
 
   it('in-place fails asynchronously when the instance is gone from Nova, or a volume from Cinder', async () => {
     app = await testApp();
-    const gone = await create(S1, { type: 'openstack', restore_type: 'inplace', openstack: { instances: [{ id: CIRROS1, include: true, vdisks: [] }] } });
-    await advance(20);
-    expect(await show(gone.id)).toMatchObject({ status: 'error', error_msg: `Failed restoring snapshot: instance '${CIRROS1}' in nova is not found` });
-    const badVol = await create(S_INPLACE, {
-      type: 'openstack', restore_type: 'inplace',
-      openstack: { instances: [{ id: '08dab61c-6efd-44d3-a9ed-8e789d338c1b', include: true, vdisks: [{ id: '00000000-0000-4000-8000-000000000000', restore_cinder_volume: true }] }] },
+    const gone = await create(S1, {
+      type: 'openstack',
+      restore_type: 'inplace',
+      openstack: { instances: [{ id: CIRROS1, include: true, vdisks: [] }] },
     });
     await advance(20);
-    expect((await show(badVol.id)).error_msg).toBe("Failed restoring snapshot: '00000000-0000-4000-8000-000000000000' is not a valid cinder volume");
+    expect(await show(gone.id)).toMatchObject({
+      status: 'error',
+      error_msg: `Failed restoring snapshot: instance '${CIRROS1}' in nova is not found`,
+    });
+    const badVol = await create(S_INPLACE, {
+      type: 'openstack',
+      restore_type: 'inplace',
+      openstack: {
+        instances: [
+          {
+            id: '08dab61c-6efd-44d3-a9ed-8e789d338c1b',
+            include: true,
+            vdisks: [{ id: '00000000-0000-4000-8000-000000000000', restore_cinder_volume: true }],
+          },
+        ],
+      },
+    });
+    await advance(20);
+    expect((await show(badVol.id)).error_msg).toBe(
+      "Failed restoring snapshot: '00000000-0000-4000-8000-000000000000' is not a valid cinder volume",
+    );
   });
 
   it('cancel: GET …/cancel → 200 empty, cancelling, then cancelled; a no-op once finished; then deletable', async () => {
@@ -164,16 +252,29 @@ describe('trilio restore lifecycle', () => {
     expect(del.statusCode).toBe(400);
     await advance(3);
     cur = await show(r.id);
-    expect(cur).toMatchObject({ status: 'cancelled', error_msg: 'Cancel requested for restore', progress_percent: 100, progress_msg: '', host: 'TVM1' });
+    expect(cur).toMatchObject({
+      status: 'cancelled',
+      error_msg: 'Cancel requested for restore',
+      progress_percent: 100,
+      progress_msg: '',
+      host: 'TVM1',
+    });
     expect(cur.uploaded_size).toBeLessThan(cur.size);
     const listed = (await get(`/restores/detail`)).json().restores.find((x: any) => x.id === r.id);
-    expect(listed.metadata.map((m: any) => m.key)).toEqual(['cancel_requested', 'data_transfer_time', 'object_store_transfer_time', 'restore_user_selected_value']);
+    expect(listed.metadata.map((m: any) => m.key)).toEqual([
+      'cancel_requested',
+      'data_transfer_time',
+      'object_store_transfer_time',
+      'restore_user_selected_value',
+    ]);
     expect(listed.metadata[0].value).toBe('1');
     expect((await get(`/snapshots/${S1}`)).json().snapshot.status).toBe('available');
     const again = await get(`/restores/${r.id}/cancel`);
     expect(again.statusCode).toBe(200);
     expect((await show(r.id)).status).toBe('cancelled');
-    expect((await app.inject({ method: 'DELETE', url: `/v1/${P1}/restores/${r.id}`, headers: H })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/${P1}/restores/${r.id}`, headers: H })).statusCode).toBe(
+      200,
+    );
     expect((await get(`/restores/${r.id}`)).statusCode).toBe(404);
   });
 
@@ -195,19 +296,47 @@ describe('trilio restore lifecycle', () => {
   it('a second restore of the locked workload or the restoring snapshot is refused (legacy 500, modern 400)', async () => {
     app = await testApp();
     await create(S1, oneclick);
-    const busy = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1B}`, headers: H, payload: { restore: { options: oneclick } } });
+    const busy = await app.inject({
+      method: 'POST',
+      url: `/v1/${P1}/snapshots/${S1B}`,
+      headers: H,
+      payload: { restore: { options: oneclick } },
+    });
     expect(busy.statusCode).toBe(500);
-    expect(busy.json()).toEqual({ Error: { code: 500, message: "Invalid state: Workload must be in the 'available' state to restore" } });
-    const same = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}`, headers: H, payload: { restore: { options: oneclick } } });
+    expect(busy.json()).toEqual({
+      Error: { code: 500, message: "Invalid state: Workload must be in the 'available' state to restore" },
+    });
+    const same = await app.inject({
+      method: 'POST',
+      url: `/v1/${P1}/snapshots/${S1}`,
+      headers: H,
+      payload: { restore: { options: oneclick } },
+    });
     expect(same.json()).toEqual({ Error: { code: 500, message: 'Invalid state: Snapshot status must be available' } });
     await app.close();
     app = await testApp({ trilioErrors: 'modern' });
     await create(S1, oneclick);
-    const modern = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1B}`, headers: H, payload: { restore: { options: oneclick } } });
+    const modern = await app.inject({
+      method: 'POST',
+      url: `/v1/${P1}/snapshots/${S1B}`,
+      headers: H,
+      payload: { restore: { options: oneclick } },
+    });
     expect(modern.statusCode).toBe(400);
-    expect(modern.json()).toEqual({ badRequest: { code: 400, message: "Invalid state: Workload must be in the 'available' state to restore" } });
+    expect(modern.json()).toEqual({
+      badRequest: { code: 400, message: "Invalid state: Workload must be in the 'available' state to restore" },
+    });
     await advance(60);
-    expect((await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1B}`, headers: H, payload: { restore: { options: oneclick } } })).statusCode).toBe(202);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: `/v1/${P1}/snapshots/${S1B}`,
+          headers: H,
+          payload: { restore: { options: oneclick } },
+        })
+      ).statusCode,
+    ).toBe(202);
   });
 
   it('the lifecycle durations follow --restore-rate', async () => {
@@ -222,7 +351,8 @@ describe('trilio restore lifecycle', () => {
   it('forced states move a running restore along its lifecycle and refuse impossible moves', async () => {
     app = await testApp();
     const r = await create(S1, oneclick);
-    const force = (id: string, body: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/_sim/trilio/restores/${id}/state`, payload: body });
+    const force = (id: string, body: Record<string, unknown>) =>
+      app.inject({ method: 'PUT', url: `/_sim/trilio/restores/${id}/state`, payload: body });
     let f = await force(r.id, { state: 'uploading' });
     expect(f.statusCode).toBe(200);
     expect(f.json()).toMatchObject({ state: 'uploading' });
@@ -231,7 +361,11 @@ describe('trilio restore lifecycle', () => {
     expect(f.statusCode).toBe(409);
     f = await force(r.id, { state: 'error', message: 'Failed restoring snapshot: disk full' });
     expect(f.json()).toMatchObject({ state: 'error' });
-    expect(await show(r.id)).toMatchObject({ status: 'error', error_msg: 'Failed restoring snapshot: disk full', progress_percent: 100 });
+    expect(await show(r.id)).toMatchObject({
+      status: 'error',
+      error_msg: 'Failed restoring snapshot: disk full',
+      progress_percent: 100,
+    });
     expect((await get(`/workloads/${W1}`)).json().workload.status).toBe('available');
     f = await force(r.id, { state: 'available' });
     expect(f.statusCode).toBe(409);
@@ -245,7 +379,8 @@ describe('trilio restore lifecycle', () => {
 
   it('a restore forced to a terminal state while still restoring was never picked up: no host, no size', async () => {
     app = await testApp();
-    const force = (id: string, body: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/_sim/trilio/restores/${id}/state`, payload: body });
+    const force = (id: string, body: Record<string, unknown>) =>
+      app.inject({ method: 'PUT', url: `/_sim/trilio/restores/${id}/state`, payload: body });
     const r = await create(S1, oneclick);
     await advance(0.3);
     expect((await force(r.id, { state: 'error' })).json()).toMatchObject({ state: 'error' });
@@ -264,15 +399,22 @@ describe('trilio restore lifecycle', () => {
   it('fault-rule outcomes and durations apply to the created restore', async () => {
     app = await testApp();
     const rule = await app.inject({
-      method: 'POST', url: '/_sim/rules',
-      payload: { match: { api: 'trilio', operation: 'restores.create', subject: '^doomed' }, effects: { outcome: { state: 'error', message: 'Error creating instance x' }, durationSeconds: 20 } },
+      method: 'POST',
+      url: '/_sim/rules',
+      payload: {
+        match: { api: 'trilio', operation: 'restores.create', subject: '^doomed' },
+        effects: { outcome: { state: 'error', message: 'Error creating instance x' }, durationSeconds: 20 },
+      },
     });
     expect(rule.statusCode).toBe(201);
     const r = await create(S1, oneclick, { name: 'doomed restore' });
     await advance(11);
     expect((await show(r.id)).status).not.toBe('error');
     await advance(1);
-    expect(await show(r.id)).toMatchObject({ status: 'error', error_msg: 'Failed restoring snapshot: Error creating instance x' });
+    expect(await show(r.id)).toMatchObject({
+      status: 'error',
+      error_msg: 'Failed restoring snapshot: Error creating instance x',
+    });
     const ok = await create(S1, oneclick, { name: 'fine' });
     await advance(60);
     expect((await show(ok.id)).status).toBe('available');
@@ -280,7 +422,12 @@ describe('trilio restore lifecycle', () => {
 
   it('test restores (?test=1) are typed "test" and hidden from lists', async () => {
     app = await testApp();
-    const res = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/${S1}?test=1`, headers: H, payload: { testbubble: { options: oneclick } } });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v1/${P1}/snapshots/${S1}?test=1`,
+      headers: H,
+      payload: { testbubble: { options: oneclick } },
+    });
     expect(res.statusCode).toBe(202);
     const r = res.json().restore;
     expect(r).toMatchObject({ restore_type: 'test', name: 'restore', description: 'no-description' });

@@ -28,7 +28,8 @@ const W_LOCKED = '8d0e2f4a-6b8c-4d1e-a3f5-7b9c1d3e5f70';
 const R1 = '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc';
 const R2 = '4673d962-f6a5-4209-8d3e-b9f2e9115f07';
 const H = { 'x-auth-token': 'demo-token' };
-const seed = (name: string) => JSON.parse(fs.readFileSync(new URL(`./data/trilio-seed/${name}`, import.meta.url), 'utf8'));
+const seed = (name: string) =>
+  JSON.parse(fs.readFileSync(new URL(`./data/trilio-seed/${name}`, import.meta.url), 'utf8'));
 const oneClick = (name = 'One Click Restore') => ({
   restore: { name, options: { type: 'openstack', restore_type: 'oneclick', oneclickrestore: true, openstack: {} } },
 });
@@ -86,8 +87,14 @@ async function call(c: Call): Promise<LightMyRequestResponse> {
   const res = await app.inject({
     method,
     url: c.url,
-    headers: { ...H, ...(c.payload !== undefined && typeof c.payload !== 'string' ? { 'content-type': 'application/json' } : {}), ...c.headers },
-    ...(c.payload === undefined ? {} : { payload: typeof c.payload === 'string' ? c.payload : JSON.stringify(c.payload) }),
+    headers: {
+      ...H,
+      ...(c.payload !== undefined && typeof c.payload !== 'string' ? { 'content-type': 'application/json' } : {}),
+      ...c.headers,
+    },
+    ...(c.payload === undefined
+      ? {}
+      : { payload: typeof c.payload === 'string' ? c.payload : JSON.stringify(c.payload) }),
   });
   const label = `${method} ${c.url} → ${res.statusCode}`;
   expect(res.statusCode, `${label}: ${res.body.slice(0, 300)}`).toBe(c.status);
@@ -103,10 +110,16 @@ async function call(c: Call): Promise<LightMyRequestResponse> {
     expect(schema!.type, `${label}: empty body, but the declared response is not empty`).toBe('null');
   } else {
     expect(schema!.type, `${label}: a body, but the declared response is empty`).not.toBe('null');
-    expect(problems(schema!, res.json()), `${label}: answer does not match the declared ${res.statusCode} schema`).toEqual([]);
+    expect(
+      problems(schema!, res.json()),
+      `${label}: answer does not match the declared ${res.statusCode} schema`,
+    ).toEqual([]);
   }
   if (method === 'POST' && res.statusCode < 300 && route!.schema.body) {
-    expect(problems(route!.schema.body, c.payload), `${label}: request body does not match the declared body schema`).toEqual([]);
+    expect(
+      problems(route!.schema.body, c.payload),
+      `${label}: request body does not match the declared body schema`,
+    ).toEqual([]);
   }
   return res;
 }
@@ -139,7 +152,11 @@ describe('trilio responses match the declared schemas', () => {
     expect(page.json().restores_links).toBeDefined();
     await call({ url: `/v1/${P1}/restores?limit=2&offset=1`, status: 200 });
 
-    const second = await call({ url: `/v1/${P1}/workloads/${W1}/snapshots/${S1}`, payload: oneClick('second'), status: 202 });
+    const second = await call({
+      url: `/v1/${P1}/workloads/${W1}/snapshots/${S1}`,
+      payload: oneClick('second'),
+      status: 202,
+    });
     const id2 = second.json().restore.id as string;
     await advance(5);
     await call({ url: `/v1/${P1}/restores/${id2}/cancel`, status: 200 });
@@ -155,10 +172,17 @@ describe('trilio responses match the declared schemas', () => {
     // TMP sends oneclickrestore as the string "True", with extra keys; a test restore through ?test=1 and testbubble.
     const tmp = {
       restore: {
-        name: 'OneClick Restore', description: '-',
+        name: 'OneClick Restore',
+        description: '-',
         options: {
-          type: 'openstack', restore_type: 'oneclick', oneclickrestore: 'True', openstack: { instances: [], zone: '' },
-          vmware: {}, restore_options: {}, name: 'OneClick Restore', description: '-',
+          type: 'openstack',
+          restore_type: 'oneclick',
+          oneclickrestore: 'True',
+          openstack: { instances: [], zone: '' },
+          vmware: {},
+          restore_options: {},
+          name: 'OneClick Restore',
+          description: '-',
         },
       },
     };
@@ -173,14 +197,24 @@ describe('trilio responses match the declared schemas', () => {
 
   it('selective and in-place (the seed bodies), a failing one-click, an error fixture', async () => {
     await start();
-    const selective = await call({ url: `/v1/${P1}/snapshots/${S1B}`, payload: seed('selective-request.json'), status: 202 });
-    const inplace = await call({ url: `/v1/${P1}/workloads/${W_INPLACE}/snapshots/${S_INPLACE}`, payload: seed('inplace-request.json'), status: 202 });
+    const selective = await call({
+      url: `/v1/${P1}/snapshots/${S1B}`,
+      payload: seed('selective-request.json'),
+      status: 202,
+    });
+    const inplace = await call({
+      url: `/v1/${P1}/workloads/${W_INPLACE}/snapshots/${S_INPLACE}`,
+      payload: seed('inplace-request.json'),
+      status: 202,
+    });
     const web = await call({ url: `/v1/${P1}/snapshots/${S_WEB}`, payload: oneClick('web'), status: 202 });
     await advance(30);
-    for (const r of [selective, inplace, web]) await call({ url: `/v1/${P1}/restores/${r.json().restore.id}`, status: 200 });
+    for (const r of [selective, inplace, web])
+      await call({ url: `/v1/${P1}/restores/${r.json().restore.id}`, status: 200 });
     await advance(600);
     const ends = [];
-    for (const r of [selective, inplace, web]) ends.push((await call({ url: `/v1/${P1}/restores/${r.json().restore.id}`, status: 200 })).json().restore.status);
+    for (const r of [selective, inplace, web])
+      ends.push((await call({ url: `/v1/${P1}/restores/${r.json().restore.id}`, status: 200 })).json().restore.status);
     expect(ends).toEqual(['available', 'available', 'error']);
     await call({ url: `/v1/${P1}/restores/${R2}`, status: 200 });
     await call({ url: `/v1/${P1}/restores/detail`, status: 200 });
@@ -215,17 +249,44 @@ describe('trilio responses match the declared schemas', () => {
     await call({ url: `/v1/${P1}/restores/nope`, status: 404 });
     await call({ method: 'DELETE', url: `/v1/${P1}/restores/nope`, status: 404 });
     await call({ url: `/v1/${P1}/restores/nope/cancel`, status: 500 });
-    await call({ url: `/v1/${P1}/snapshots/${S1}`, payload: '{"restore":', headers: { 'content-type': 'application/json' }, status: 400 });
-    await call({ url: `/v1/${P1}/snapshots/${S1}`, payload: `{"restore":{"name":"${'x'.repeat(5000)}"}}`, headers: { 'content-type': 'application/json' }, status: 413 });
-    await call({ url: `/v1/${P1}/snapshots/${S1}`, payload: '<restore/>', headers: { 'content-type': 'application/xml' }, status: 415 });
+    await call({
+      url: `/v1/${P1}/snapshots/${S1}`,
+      payload: '{"restore":',
+      headers: { 'content-type': 'application/json' },
+      status: 400,
+    });
+    await call({
+      url: `/v1/${P1}/snapshots/${S1}`,
+      payload: `{"restore":{"name":"${'x'.repeat(5000)}"}}`,
+      headers: { 'content-type': 'application/json' },
+      status: 413,
+    });
+    await call({
+      url: `/v1/${P1}/snapshots/${S1}`,
+      payload: '<restore/>',
+      headers: { 'content-type': 'application/xml' },
+      status: 415,
+    });
     await call({ url: `/v1/${P1}/snapshots/${S1}`, payload: { nothing: 1 }, status: 500 });
-    await call({ url: `/v1/${P1}/snapshots/${S1}`, payload: { restore: { options: { type: 'vmware' } } }, status: 500 });
+    await call({
+      url: `/v1/${P1}/snapshots/${S1}`,
+      payload: { restore: { options: { type: 'vmware' } } },
+      status: 500,
+    });
     await call({ url: `/v1/${P1}/snapshots/nope`, payload: oneClick(), status: 500 });
     await call({ url: `/v1/${P1}/snapshots/${S_ERR}`, payload: oneClick(), status: 500 });
     await call({ url: `/v1/${P1}/snapshots/${S_LOCKED_WL}`, payload: oneClick(), status: 500 });
     // Fault rules: a status with a fault name (503) and one without (429, through `default`).
-    for (const [operation, status] of [['restores.detail', 503], ['workloads.list', 429], ['restores.create', 409]] as const) {
-      const rule = await app.inject({ method: 'POST', url: '/_sim/rules', payload: { match: { operation }, effects: { error: { status } } } });
+    for (const [operation, status] of [
+      ['restores.detail', 503],
+      ['workloads.list', 429],
+      ['restores.create', 409],
+    ] as const) {
+      const rule = await app.inject({
+        method: 'POST',
+        url: '/_sim/rules',
+        payload: { match: { operation }, effects: { error: { status } } },
+      });
       expect(rule.statusCode).toBe(201);
     }
     await call({ url: `/v1/${P1}/restores/detail`, status: 503 });
@@ -238,7 +299,11 @@ describe('trilio responses match the declared schemas', () => {
     await call({ url: `/v1/${P1}/restores?snapshot_id=nope`, status: 404 });
     await call({ url: `/v1/${P1}/restores/nope/cancel`, status: 404 });
     await call({ url: `/v1/${P1}/snapshots/${S1}`, payload: { nothing: 1 }, status: 400 });
-    await call({ url: `/v1/${P1}/snapshots/${S1}`, payload: { restore: { options: { type: 'openstack', openstack: {}, restore_type: 'selective' } } }, status: 400 });
+    await call({
+      url: `/v1/${P1}/snapshots/${S1}`,
+      payload: { restore: { options: { type: 'openstack', openstack: {}, restore_type: 'selective' } } },
+      status: 400,
+    });
     await call({ url: `/v1/${P1}/snapshots/nope`, payload: oneClick(), status: 404 });
     await call({ url: `/v1/${P1}/snapshots/${S_ERR}`, payload: oneClick(), status: 400 });
   });
@@ -252,7 +317,14 @@ describe('trilio responses match the declared schemas', () => {
     for (const url of [`${base}/restores`, `${base}/restores/detail`, `${base}/restores/${id}`, base]) {
       await call({ url, status: 200 });
     }
-    for (const url of ['restores', 'restores/detail', `restores/${id}`, `restores/${id}/cancel`, 'snapshots', 'workloads']) {
+    for (const url of [
+      'restores',
+      'restores/detail',
+      `restores/${id}`,
+      `restores/${id}/cancel`,
+      'snapshots',
+      'workloads',
+    ]) {
       await call({ url: `/v1/${P1}/${url}`, status: 200 });
     }
     await call({ url: `/v1/${P1}/snapshots/${S1}`, status: 200 });
@@ -271,7 +343,11 @@ describe('request bodies match the declared create body', () => {
     expect(problems(CreateBody, seed(name))).toEqual([]);
   });
   it('a body with the wrong shape is reported (the schema is not vacuous)', () => {
-    expect(problems(CreateBody, { restore: { name: 3, options: { type: 'openstack', restore_type: 'oneclick', openstack: [] } } })).not.toEqual([]);
+    expect(
+      problems(CreateBody, {
+        restore: { name: 3, options: { type: 'openstack', restore_type: 'oneclick', openstack: [] } },
+      }),
+    ).not.toEqual([]);
   });
 });
 
@@ -310,24 +386,86 @@ describe('trilio requests are validated by the declared schemas, with the vendor
     }
     // Python's int() and the vendor's clamp: spaces and a sign are fine, and more than 1000 is 1000.
     expect((await call({ url: `/v1/${P1}/restores?limit=%20%2B1%20`, status: 200 })).json().restores).toHaveLength(1);
-    expect((await call({ url: `/v1/${P1}/restores/detail?limit=5000&offset=-0`, status: 200 })).json().restores).toHaveLength(2);
+    expect(
+      (await call({ url: `/v1/${P1}/restores/detail?limit=5000&offset=-0`, status: 200 })).json().restores,
+    ).toHaveLength(2);
   });
 
   const invalid: [string, unknown, string, string][] = [
-    ['not an object', [], "local variable 'options' referenced before assignment", "The request body must hold a 'restore' object"],
-    ['restore not an object', { restore: 'x' }, "local variable 'options' referenced before assignment", "The request body must hold a 'restore' object"],
-    ['options not an object', { restore: { options: 7 } }, 'Invalid restore options.', "Invalid restore options. 'options' must be an object"],
-    ['empty options', { restore: { options: {} } }, 'Invalid restore options.', "Invalid restore options. 'openstack' key is missing"],
-    ['type before openstack', { restore: { options: { type: 'x' } } }, 'Invalid restore options.', "Invalid restore options. 'type' must be 'openstack'"],
-    ['openstack not an object', { restore: { options: { type: 'openstack', restore_type: 'x', openstack: [] } } }, 'Invalid restore options.', "Invalid restore options. 'openstack' key is missing"],
-    ['instances not a list', { restore: { options: { type: 'openstack', restore_type: 'selective', openstack: { instances: {} } } } }, 'Invalid restore options.', "Invalid restore options. 'openstack.instances' must be a list"],
-    ['an instance without id', { testbubble: { options: { type: 'openstack', restore_type: 'inplace', openstack: { instances: [{ name: 'x' }] } } } }, 'Invalid restore options.', "Invalid restore options. 'openstack.instances[0].id': expected required property"],
-    ['a flag of the wrong type', { restore: { options: { type: 'openstack', restore_type: 'selective', openstack: { instances: [{ id: 'i', include: 'no' }] } } } }, 'Invalid restore options.', "Invalid restore options. 'openstack.instances[0].include': expected boolean"],
+    [
+      'not an object',
+      [],
+      "local variable 'options' referenced before assignment",
+      "The request body must hold a 'restore' object",
+    ],
+    [
+      'restore not an object',
+      { restore: 'x' },
+      "local variable 'options' referenced before assignment",
+      "The request body must hold a 'restore' object",
+    ],
+    [
+      'options not an object',
+      { restore: { options: 7 } },
+      'Invalid restore options.',
+      "Invalid restore options. 'options' must be an object",
+    ],
+    [
+      'empty options',
+      { restore: { options: {} } },
+      'Invalid restore options.',
+      "Invalid restore options. 'openstack' key is missing",
+    ],
+    [
+      'type before openstack',
+      { restore: { options: { type: 'x' } } },
+      'Invalid restore options.',
+      "Invalid restore options. 'type' must be 'openstack'",
+    ],
+    [
+      'openstack not an object',
+      { restore: { options: { type: 'openstack', restore_type: 'x', openstack: [] } } },
+      'Invalid restore options.',
+      "Invalid restore options. 'openstack' key is missing",
+    ],
+    [
+      'instances not a list',
+      { restore: { options: { type: 'openstack', restore_type: 'selective', openstack: { instances: {} } } } },
+      'Invalid restore options.',
+      "Invalid restore options. 'openstack.instances' must be a list",
+    ],
+    [
+      'an instance without id',
+      {
+        testbubble: {
+          options: { type: 'openstack', restore_type: 'inplace', openstack: { instances: [{ name: 'x' }] } },
+        },
+      },
+      'Invalid restore options.',
+      "Invalid restore options. 'openstack.instances[0].id': expected required property",
+    ],
+    [
+      'a flag of the wrong type',
+      {
+        restore: {
+          options: {
+            type: 'openstack',
+            restore_type: 'selective',
+            openstack: { instances: [{ id: 'i', include: 'no' }] },
+          },
+        },
+      },
+      'Invalid restore options.',
+      "Invalid restore options. 'openstack.instances[0].include': expected boolean",
+    ],
   ];
   for (const [label, body, legacy, modern] of invalid) {
     it(`a create body of the wrong shape (${label}): the vendor's answer, before the snapshot is looked up`, async () => {
       await start();
-      await fault({ url: `/v1/${P1}/snapshots/nope`, payload: body, status: 500 }, { Error: { code: 500, message: legacy } });
+      await fault(
+        { url: `/v1/${P1}/snapshots/nope`, payload: body, status: 500 },
+        { Error: { code: 500, message: legacy } },
+      );
       expect(problems(CreateBody, body)).not.toEqual([]);
       await app.close();
       await start({ trilioErrors: 'modern' });
@@ -343,24 +481,47 @@ describe('trilio requests are validated by the declared schemas, with the vendor
       seed('inplace-request.json'),
       oneClick(),
       { testbubble: oneClick().restore },
-      { restore: { name: 42, description: null, options: { ...oneClick().restore.options, openstack: { instances: [] } } } },
+      {
+        restore: {
+          name: 42,
+          description: null,
+          options: { ...oneClick().restore.options, openstack: { instances: [] } },
+        },
+      },
     ];
     for (const body of bodies) {
-      const res = await app.inject({ method: 'POST', url: `/v1/${P1}/snapshots/nope`, headers: H, payload: body as object });
-      expect(res.statusCode === 404, `${JSON.stringify(body)}: ${res.body}`).toBe(problems(CreateBody, body).length === 0);
+      const res = await app.inject({
+        method: 'POST',
+        url: `/v1/${P1}/snapshots/nope`,
+        headers: H,
+        payload: body as object,
+      });
+      expect(res.statusCode === 404, `${JSON.stringify(body)}: ${res.body}`).toBe(
+        problems(CreateBody, body).length === 0,
+      );
     }
   });
 
   it('path ids are free text: an unknown id of any shape is not found, never a schema error', async () => {
     await start();
-    await fault({ url: `/v1/${P1}/restores/%20not-a-uuid%20`, status: 404 }, { itemNotFound: { code: 404, message: 'The resource could not be found.' } });
+    await fault(
+      { url: `/v1/${P1}/restores/%20not-a-uuid%20`, status: 404 },
+      { itemNotFound: { code: 404, message: 'The resource could not be found.' } },
+    );
     const long = 'x'.repeat(100); // the router's longest path parameter
-    await fault({ url: `/v1/${P1}/snapshots/${long}`, status: 404 }, { itemNotFound: { code: 404, message: `Snapshot ${long} could not be found.` } });
+    await fault(
+      { url: `/v1/${P1}/snapshots/${long}`, status: 404 },
+      { itemNotFound: { code: 404, message: `Snapshot ${long} could not be found.` } },
+    );
   });
 
   it('a fault rule answers before the schema: an invalid request still counts as the operation', async () => {
     await start();
-    const rule = await app.inject({ method: 'POST', url: '/_sim/rules', payload: { match: { operation: 'restores.list' }, effects: { error: { status: 503 } } } });
+    const rule = await app.inject({
+      method: 'POST',
+      url: '/_sim/rules',
+      payload: { match: { operation: 'restores.list' }, effects: { error: { status: 503 } } },
+    });
     expect(rule.statusCode).toBe(201);
     await call({ url: `/v1/${P1}/restores?limit=x`, status: 503 });
   });
@@ -369,8 +530,17 @@ describe('trilio requests are validated by the declared schemas, with the vendor
 describe('trilio XML answers', () => {
   /** Element names of the documented mapping (docs/trilio.md). */
   const SINGULAR: Record<string, string> = {
-    restores: 'restore', snapshots: 'snapshot', workloads: 'workload', links: 'link', restores_links: 'link',
-    instances: 'instance', networks: 'network', subnets: 'subnet', routers: 'router', metadata: 'meta', vdisks: 'vdisk',
+    restores: 'restore',
+    snapshots: 'snapshot',
+    workloads: 'workload',
+    links: 'link',
+    restores_links: 'link',
+    instances: 'instance',
+    networks: 'network',
+    subnets: 'subnet',
+    routers: 'router',
+    metadata: 'meta',
+    vdisks: 'vdisk',
   };
   type XmlNode = Record<string, unknown> & { ':@'?: Record<string, string> };
   const nameOf = (node: XmlNode) => Object.keys(node).find((k) => k !== ':@')!;
@@ -379,29 +549,49 @@ describe('trilio XML answers', () => {
     const name = nameOf(node);
     const children = node[name] as XmlNode[];
     const tag = key.replace(/[^A-Za-z0-9_.-]/g, '_');
-    if (name !== (/^[A-Za-z_]/.test(tag) ? tag : `_${tag}`)) return void out.push(`${at}: element ${name}, expected ${key}`);
+    if (name !== (/^[A-Za-z_]/.test(tag) ? tag : `_${tag}`))
+      return void out.push(`${at}: element ${name}, expected ${key}`);
     if (value === null) {
       if (node[':@']?.['@_nil'] !== 'true' || children.length) out.push(`${at}: null is not <${name} nil="true"/>`);
     } else if (Array.isArray(value)) {
-      if (children.length !== value.length) return void out.push(`${at}: ${children.length} items, expected ${value.length}`);
+      if (children.length !== value.length)
+        return void out.push(`${at}: ${children.length} items, expected ${value.length}`);
       for (const [i, c] of children.entries()) compare(c, SINGULAR[key] ?? 'item', value[i], `${at}[${i}]`, out);
     } else if (typeof value === 'object') {
       const entries = Object.entries(value as object);
-      if (children.length !== entries.length) return void out.push(`${at}: ${children.length} children, expected ${entries.length}`);
-      for (const [i, c] of children.entries()) compare(c, entries[i]![0], entries[i]![1], `${at}.${entries[i]![0]}`, out);
+      if (children.length !== entries.length)
+        return void out.push(`${at}: ${children.length} children, expected ${entries.length}`);
+      for (const [i, c] of children.entries())
+        compare(c, entries[i]![0], entries[i]![1], `${at}.${entries[i]![0]}`, out);
     } else {
       const text = children.map((c) => String(c['#text'] ?? '')).join('');
-      if (text !== String(value)) out.push(`${at}: text ${JSON.stringify(text)}, expected ${JSON.stringify(String(value))}`);
+      if (text !== String(value))
+        out.push(`${at}: text ${JSON.stringify(text)}, expected ${JSON.stringify(String(value))}`);
     }
   }
-  const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: false, parseTagValue: false, trimValues: false });
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    parseTagValue: false,
+    trimValues: false,
+  });
 
   it('every XML answer is its JSON answer under the documented mapping', async () => {
     await start({ publicUrl: 'http://wlm_backend' });
     const created = await call({ url: `/v1/${P1}/snapshots/${S1}`, payload: oneClick('a & <b> "c"'), status: 202 });
     const id = created.json().restore.id as string;
     await advance(20);
-    const urls = ['restores?limit=1', 'restores/detail', `restores/${id}`, `restores/${R1}`, `snapshots/${S1}`, 'snapshots', 'workloads', `workloads/${W1}`, 'restores/nope'];
+    const urls = [
+      'restores?limit=1',
+      'restores/detail',
+      `restores/${id}`,
+      `restores/${R1}`,
+      `snapshots/${S1}`,
+      'snapshots',
+      'workloads',
+      `workloads/${W1}`,
+      'restores/nope',
+    ];
     for (const url of urls) {
       const json = await app.inject({ url: `/v1/${P1}/${url}`, headers: H });
       const xml = await app.inject({ url: `/v1/${P1}/${url}`, headers: { ...H, accept: 'application/xml' } });

@@ -8,12 +8,14 @@ const P1 = 'c76b3355a164498aa95ddbc960adc238';
 const S1 = '2e56d167-bad7-43c7-8ede-a613c3fe7844';
 const S_INPLACE = 'ed4f29e8-7544-4e1c-af8a-a76031211926';
 const H = { 'x-auth-token': 'demo-token', accept: 'application/json', 'user-agent': 'python-workloadmgrclient' };
-const seed = (name: string) => JSON.parse(fs.readFileSync(new URL(`./data/trilio-seed/${name}`, import.meta.url), 'utf8'));
+const seed = (name: string) =>
+  JSON.parse(fs.readFileSync(new URL(`./data/trilio-seed/${name}`, import.meta.url), 'utf8'));
 
 /** Every key path of a value, in document order (arrays by index): equal lists = same keys in the same order. */
 function keyPaths(v: unknown, at = ''): string[] {
   if (Array.isArray(v)) return v.flatMap((x, i) => keyPaths(x, `${at}[${i}]`));
-  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => [`${at}.${k}`, ...keyPaths(x, `${at}.${k}`)]);
+  if (v && typeof v === 'object')
+    return Object.entries(v).flatMap(([k, x]) => [`${at}.${k}`, ...keyPaths(x, `${at}.${k}`)]);
   return [];
 }
 
@@ -48,7 +50,11 @@ describe('trilio seed examples', () => {
 
   it('Get Restore is the seed example (metadata [] in the show view), key for key and value for value', async () => {
     app = await testApp({ publicUrl: 'http://wlm_backend' });
-    const res = await app.inject({ method: 'GET', url: `/v1/${P1}/restores/29fdc1f8-1d53-4a10-bb45-e539a64cdbfc`, headers: H });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/${P1}/restores/29fdc1f8-1d53-4a10-bb45-e539a64cdbfc`,
+      headers: H,
+    });
     expect(res.statusCode).toBe(200);
     const expected = seed('get-restore.json');
     expect(keyPaths(res.json())).toEqual(keyPaths(expected));
@@ -57,9 +63,17 @@ describe('trilio seed examples', () => {
 
   it('links default to the request Host when no public URL is set', async () => {
     app = await testApp();
-    const res = await app.inject({ method: 'GET', url: `/v1/${P1}/restores/29fdc1f8-1d53-4a10-bb45-e539a64cdbfc`, headers: { ...H, host: 'tvm.example:8780' } });
-    expect(res.json().restore.links[0].href).toBe(`http://tvm.example:8780/v1/${P1}/restores/29fdc1f8-1d53-4a10-bb45-e539a64cdbfc`);
-    expect(res.json().restore.links[1].href).toBe(`http://tvm.example:8780/${P1}/restores/29fdc1f8-1d53-4a10-bb45-e539a64cdbfc`);
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/${P1}/restores/29fdc1f8-1d53-4a10-bb45-e539a64cdbfc`,
+      headers: { ...H, host: 'tvm.example:8780' },
+    });
+    expect(res.json().restore.links[0].href).toBe(
+      `http://tvm.example:8780/v1/${P1}/restores/29fdc1f8-1d53-4a10-bb45-e539a64cdbfc`,
+    );
+    expect(res.json().restore.links[1].href).toBe(
+      `http://tvm.example:8780/${P1}/restores/29fdc1f8-1d53-4a10-bb45-e539a64cdbfc`,
+    );
   });
 
   const creates: [string, string, string, string][] = [
@@ -71,8 +85,10 @@ describe('trilio seed examples', () => {
     it(`${label} Restore: 202 with the seed's keys and every non-generated value`, async () => {
       app = await testApp({ publicUrl: 'http://wlm_backend' });
       const res = await app.inject({
-        method: 'POST', url: `/v1/${P1}/snapshots/${snapshot}`,
-        headers: { ...H, 'content-type': 'application/json' }, payload: JSON.stringify(seed(reqFile)),
+        method: 'POST',
+        url: `/v1/${P1}/snapshots/${snapshot}`,
+        headers: { ...H, 'content-type': 'application/json' },
+        payload: JSON.stringify(seed(reqFile)),
       });
       expect(res.statusCode).toBe(202);
       const body = res.json();

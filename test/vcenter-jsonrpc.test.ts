@@ -109,13 +109,13 @@ describe('vcenter vAPI JSON-RPC (POST /api)', () => {
       },
     });
 
-    const none = await rpc(R + '.job', 'get', EMPTY, sec);
+    const none = await rpc(`${R}.job`, 'get', EMPTY, sec);
     expect(none.output).toEqual({
       STRUCTURE: { [`${R}.job.restore_job_status`]: { state: 'NONE', messages: [], progress: 0 } },
     });
 
     const c = await rpc(
-      R + '.job',
+      `${R}.job`,
       'create',
       pieceInput(`${R}.job.restore_request`, { ignore_warnings: { OPTIONAL: null } }),
       sec,
@@ -124,7 +124,7 @@ describe('vcenter vAPI JSON-RPC (POST /api)', () => {
     expect(st.state).toBe('INPROGRESS');
     expect(st.messages[0].STRUCTURE[`${R}.job.localizable_message`].id).toBe(`${R}.job.validate`);
 
-    const busy = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec);
+    const busy = await rpc(`${R}.job`, 'create', pieceInput(`${R}.job.restore_request`), sec);
     expect(Object.keys(busy.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.feature_in_use']);
     expect(busy.error.ERROR['com.vmware.vapi.std.errors.feature_in_use'].error_type).toEqual({
       OPTIONAL: 'FEATURE_IN_USE',
@@ -139,7 +139,7 @@ describe('vcenter vAPI JSON-RPC (POST /api)', () => {
         jsonrpc: '2.0',
         method: 'invoke',
         id: '99',
-        params: { serviceId: R + '.job', operationId: 'cancel', input: EMPTY, ctx: { appCtx: {} } },
+        params: { serviceId: `${R}.job`, operationId: 'cancel', input: EMPTY, ctx: { appCtx: {} } },
       },
     });
     expect(r.json().result.output).toEqual({
@@ -160,23 +160,23 @@ describe('vcenter vAPI JSON-RPC (POST /api)', () => {
         },
       },
     });
-    const after = await rpc(R + '.job', 'get', EMPTY, sec);
+    const after = await rpc(`${R}.job`, 'get', EMPTY, sec);
     expect(after.output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('FAILED');
 
-    const noAuth = await rpc(R + '.job', 'get', EMPTY, {
+    const noAuth = await rpc(`${R}.job`, 'get', EMPTY, {
       schemeId: 'com.vmware.vapi.std.security.session_id',
       sessionId: 'nope',
     });
     expect(Object.keys(noAuth.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
-    const missing = await rpc(R + '.job', 'create', { STRUCTURE: { 'operation-input': {} } }, sec);
+    const missing = await rpc(`${R}.job`, 'create', { STRUCTURE: { 'operation-input': {} } }, sec);
     expect(Object.keys(missing.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.invalid_argument']);
-    const unknown = await rpc(R + '.job', 'explode', EMPTY, sec);
+    const unknown = await rpc(`${R}.job`, 'explode', EMPTY, sec);
     expect(Object.keys(unknown.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.operation_not_found']);
 
     const info = await rpc('com.vmware.cis.session', 'get', EMPTY, sec);
     expect(info.output.STRUCTURE['com.vmware.cis.session.info'].user).toBe('root');
     expect((await rpc('com.vmware.cis.session', 'delete', EMPTY, sec)).output).toBeNull();
-    const gone = await rpc(R + '.job', 'get', EMPTY, sec);
+    const gone = await rpc(`${R}.job`, 'get', EMPTY, sec);
     expect(Object.keys(gone.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
   });
 
@@ -204,10 +204,10 @@ describe('vcenter JSON-RPC always answers HTTP 200', () => {
     const sid = await login();
     for (const sessionId of [42, { id: sid }, [sid], true, null]) {
       for (const [service, op] of [
-        [R + '.job', 'get'],
+        [`${R}.job`, 'get'],
         ['com.vmware.cis.session', 'get'],
         ['com.vmware.cis.session', 'delete'],
-        [R + '.job', 'cancel'],
+        [`${R}.job`, 'cancel'],
       ] as const) {
         const res = await rpc(service, op, EMPTY, { schemeId: 'com.vmware.vapi.std.security.session_id', sessionId });
         expect(ERR(res), `${service}.${op} ${JSON.stringify(sessionId)}`).toEqual([
@@ -222,9 +222,9 @@ describe('vcenter JSON-RPC always answers HTTP 200', () => {
     });
     expect(ERR(odd)).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
     // A securityCtx that is not an object is no credential either.
-    expect(ERR(await rpc(R + '.job', 'get', EMPTY, 'nope'))).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
+    expect(ERR(await rpc(`${R}.job`, 'get', EMPTY, 'nope'))).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
     // The session is still good.
-    const ok = await rpc(R + '.job', 'get', EMPTY, {
+    const ok = await rpc(`${R}.job`, 'get', EMPTY, {
       schemeId: 'com.vmware.vapi.std.security.session_id',
       sessionId: sid,
     });
@@ -237,9 +237,9 @@ describe('vcenter JSON-RPC always answers HTTP 200', () => {
     const sec = { schemeId: 'com.vmware.vapi.std.security.session_id', sessionId: sid };
     const nest = (n: number, inner: string) => '{"OPTIONAL":'.repeat(n) + inner + '}'.repeat(n);
     for (const [service, op] of [
-      [R + '.job', 'create'],
+      [`${R}.job`, 'create'],
       [R, 'validate'],
-      [R + '.job', 'get'],
+      [`${R}.job`, 'get'],
     ] as const) {
       const payload = `{"jsonrpc":"2.0","method":"invoke","id":"deep","params":{"serviceId":"${service}","operationId":"${op}","input":${nest(20000, '1')},"ctx":{"securityCtx":${JSON.stringify(sec)}}}}`;
       const t0 = performance.now();
@@ -257,7 +257,7 @@ describe('vcenter JSON-RPC always answers HTTP 200', () => {
       expect(e.messages[0].STRUCTURE['com.vmware.vapi.std.localizable_message'].id).toBe('vapi.data.nesting.too.deep');
     }
     // Real SDK input (a few levels) is far below the limit; nothing was created.
-    expect((await rpc(R + '.job', 'get', EMPTY, sec)).output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe(
+    expect((await rpc(`${R}.job`, 'get', EMPTY, sec)).output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe(
       'NONE',
     );
   });
@@ -292,7 +292,7 @@ describe('vcenter JSON-RPC always answers HTTP 200', () => {
       jsonrpc: '2.0',
       method: 'invoke',
       id: 17,
-      params: { serviceId: R + '.job', operationId: 'get', input: EMPTY, ctx: { securityCtx: sec } },
+      params: { serviceId: `${R}.job`, operationId: 'get', input: EMPTY, ctx: { securityCtx: sec } },
     };
     const { VcenterService } = await import('../src/vcenter/service.js');
     const orig = VcenterService.prototype.getJob;
@@ -359,7 +359,7 @@ describe('vcenter JSON-RPC and fault rules', () => {
       effects: { error: { status: 503, message: 'try later', vendorError: 'resource_busy' } },
       max: 1,
     });
-    const busy = await rpc(R + '.job', 'get', EMPTY, sec(sid));
+    const busy = await rpc(`${R}.job`, 'get', EMPTY, sec(sid));
     expect(busy).toEqual({
       error: {
         ERROR: {
@@ -395,11 +395,11 @@ describe('vcenter JSON-RPC and fault rules', () => {
         effects: { error: { status } },
         max: 1,
       });
-      const res = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec(sid));
+      const res = await rpc(`${R}.job`, 'create', pieceInput(`${R}.job.restore_request`), sec(sid));
       expect(Object.keys(res.error.ERROR), String(status)).toEqual([`com.vmware.vapi.std.errors.${type}`]);
     }
     // The rules are used up: the next call goes through, and no job was created by the faulted ones.
-    expect((await rpc(R + '.job', 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe(
+    expect((await rpc(`${R}.job`, 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe(
       'NONE',
     );
   });
@@ -428,22 +428,22 @@ describe('vcenter JSON-RPC and fault rules', () => {
     const v = await rpc(R, 'validate', pieceInput(`${R}.restore_request`), sec(sid));
     expect(v.output).toBeDefined();
     const c = await rpc(
-      R + '.job',
+      `${R}.job`,
       'create',
       pieceInput(`${R}.job.restore_request`, { ignore_warnings: { OPTIONAL: null } }),
       sec(sid),
     );
     expect(c.output.STRUCTURE[`${R}.job.restore_job_status`].state).toBe('INPROGRESS');
-    const got = await rpc(R + '.job', 'get', EMPTY, sec(sid));
+    const got = await rpc(`${R}.job`, 'get', EMPTY, sec(sid));
     expect(Object.keys(got.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.service_unavailable']);
     // The outcome and duration rule made the job fail after 10 s, in the restore configuration phase.
     await app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds: 10 } });
-    const st = (await rpc(R + '.job', 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`];
+    const st = (await rpc(`${R}.job`, 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`];
     expect(st.state).toBe('FAILED');
     const last = st.messages[st.messages.length - 1].STRUCTURE[`${R}.job.localizable_message`];
     expect(last.default_message).toBe('Restore failed while running phase "restore configuration": disk full');
     // An unknown operation is jsonrpc.invoke.
-    const unknown = await rpc(R + '.job', 'explode', EMPTY, sec(sid));
+    const unknown = await rpc(`${R}.job`, 'explode', EMPTY, sec(sid));
     expect(Object.keys(unknown.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.unsupported']);
     const rules = (await app.inject({ method: 'GET', url: '/_sim/rules' })).json().rules as {
       id: string;
@@ -471,15 +471,15 @@ describe('vcenter JSON-RPC and fault rules', () => {
       effects: { outcome: { state: 'FAILED', message: 'injected' } },
       max: 1,
     });
-    const refused = await rpc(R + '.job', 'create', EMPTY, sec(sid));
+    const refused = await rpc(`${R}.job`, 'create', EMPTY, sec(sid));
     expect(Object.keys(refused.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.invalid_argument']);
-    const noAuth = await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec('nope'));
+    const noAuth = await rpc(`${R}.job`, 'create', pieceInput(`${R}.job.restore_request`), sec('nope'));
     expect(Object.keys(noAuth.error.ERROR)).toEqual(['com.vmware.vapi.std.errors.unauthenticated']);
     const rule = (await app.inject({ method: 'GET', url: '/_sim/rules/once' })).json();
     expect({ matched: rule.matched, fired: rule.fired }).toEqual({ matched: 0, fired: 0 });
-    await rpc(R + '.job', 'create', pieceInput(`${R}.job.restore_request`), sec(sid));
+    await rpc(`${R}.job`, 'create', pieceInput(`${R}.job.restore_request`), sec(sid));
     await app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds: 600 } });
-    const st = (await rpc(R + '.job', 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`];
+    const st = (await rpc(`${R}.job`, 'get', EMPTY, sec(sid))).output.STRUCTURE[`${R}.job.restore_job_status`];
     expect(st.state).toBe('FAILED');
     expect(st.messages.at(-1).STRUCTURE[`${R}.job.localizable_message`].default_message).toContain('injected');
     const after = (await app.inject({ method: 'GET', url: '/_sim/rules/once' })).json();
@@ -504,7 +504,7 @@ describe('vcenter JSON-RPC and fault rules', () => {
         jsonrpc: '2.0',
         method: 'invoke',
         id: '5',
-        params: { serviceId: R + '.job', operationId: 'get', input: EMPTY, ctx: {} },
+        params: { serviceId: `${R}.job`, operationId: 'get', input: EMPTY, ctx: {} },
       },
     });
     expect(xml.statusCode).toBe(200);
@@ -520,7 +520,7 @@ describe('vcenter over a real socket', () => {
     const login = await fetch(`${base}/rest/com/vmware/cis/session?`, {
       method: 'POST',
       headers: {
-        authorization: 'Basic ' + Buffer.from('root:VMware1!').toString('base64'),
+        authorization: `Basic ${Buffer.from('root:VMware1!').toString('base64')}`,
         'content-type': 'application/json',
       },
     });

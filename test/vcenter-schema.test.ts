@@ -209,7 +209,7 @@ const good = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 const basic = (u = 'root', p = 'VMware1!') => ({
-  authorization: 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64'),
+  authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`,
 });
 const advance = (seconds: number) => app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds } });
 const rule = async (id: string, operation: string, status: number, vendorError?: string) => {

@@ -22,7 +22,7 @@ const GOOD = 'sftp://backup.example.com/backups/vcsa01/2026-11-01';
 const WARN = 'sftp://backup.example.com/backups/vcsa03/2026-10-15';
 const XML = { 'content-type': 'application/xml' };
 const AX = { accept: 'application/xml' };
-const basic = 'Basic ' + Buffer.from('root:VMware1!').toString('base64');
+const basic = `Basic ${Buffer.from('root:VMware1!').toString('base64')}`;
 const H = (sid: string) => ({ 'vmware-api-session-id': sid });
 const advance = (seconds: number) => app.inject({ method: 'POST', url: '/_sim/clock/advance', payload: { seconds } });
 async function start(): Promise<string> {

@@ -20,7 +20,7 @@ const SSO = 'sftp://backup.example.com/backups/vcsa02/2026-11-01';
 const WARN = 'sftp://backup.example.com/backups/vcsa03/2026-10-15';
 const CORRUPT = 'https://backup.example.com/backups/vcsa04/2026-11-01';
 const OFFLINE = 'sftp://offline.example.com/backups/vcsa01/2026-11-01';
-const basic = (u = 'root', p = 'VMware1!') => 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64');
+const basic = (u = 'root', p = 'VMware1!') => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 const good = (over: Record<string, unknown> = {}) => ({
   location_type: 'SFTP',
   location: GOOD,

@@ -52,13 +52,11 @@ const controlPlane: FastifyPluginAsync = async (fastify) => {
       });
     }
     if (err instanceof FixtureError) {
-      return reply
-        .code(400)
-        .send({
-          error: 'invalid_fixtures',
-          message: `Fixtures refused: ${err.problems.join('; ')}`,
-          problems: err.problems,
-        });
+      return reply.code(400).send({
+        error: 'invalid_fixtures',
+        message: `Fixtures refused: ${err.problems.join('; ')}`,
+        problems: err.problems,
+      });
     }
     if (err.validation) {
       return reply.code(400).send({ error: 'bad_request', message: err.message });
