@@ -23,6 +23,7 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   adminToken: string | undefined;
   publicUrl: string | undefined;
+  auth: 'permissive' | 'strict';
   restoreRate: number;
   journalSize: number;
   bodyLimit: number;
@@ -109,6 +110,16 @@ const CORE_SETTINGS: readonly Setting[] = [
     default: undefined,
     defaultText: '(request Host)',
     description: 'Base URL of the links in answers (e.g. http://wlm_backend as in the vendor docs).',
+  }),
+  s({
+    key: 'auth',
+    flag: 'auth',
+    kind: 'enum',
+    choices: ['permissive', 'strict'],
+    default: 'permissive',
+    description:
+      'permissive: any token works, with the project in the URL; strict: only tokens issued here (identity API) or ' +
+      'listed in fixtures, for their own project (admin role: every project).',
   }),
   s({
     key: 'restoreRate',

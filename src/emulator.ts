@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { Clock, type ClockMode, type ClockState } from './core/clock.js';
 import { Store, type TransitionEvent } from './core/store.js';
 import { FixtureError, readFixtureFiles, type FixtureDocument } from './core/fixtures.js';
-import type { ApiDescriptor, ApiInstance, ForceResult, ForceTarget } from './core/api.js';
+import type { ApiDescriptor, ApiInstance, ForceResult, ForceTarget, Identity } from './core/api.js';
 
 /** One emulated API: its descriptor and its running instance. */
 export interface RunningApi {
@@ -35,8 +35,21 @@ export class Emulator {
       // The clock is saved with every announced change, so a restart after a crash (no close) never resumes before
       // a change it has already shown (in real mode at --speed > 1 time would otherwise jump back).
       this.store.on('transition', () => this.persistClock());
-      const ctx = { clock: this.clock, store: this.store, config };
-      this.apis = descriptors.map((descriptor) => ({ descriptor, instance: descriptor.create(ctx) }));
+      const running: RunningApi[] = [];
+      const identity: Identity = {
+        resolve: (token, now) => {
+          for (const a of running) {
+            const p = a.instance.identity?.resolve(token, now);
+            if (p) return p;
+          }
+          return null;
+        },
+        authUri: (base) => running.find((a) => a.instance.identity)?.instance.identity?.authUri(base),
+      };
+      const services = descriptors.flatMap((d) => (d.service ? [d.service] : []));
+      const ctx = { clock: this.clock, store: this.store, config, identity, services };
+      for (const descriptor of descriptors) running.push({ descriptor, instance: descriptor.create(ctx) });
+      this.apis = running;
     } catch (err) {
       this.store.close();
       throw err;
@@ -170,7 +183,9 @@ export class Emulator {
 
   /** Moves one restore or job of an API at the current instant (the API settles around the move itself). */
   force(api: string, target: ForceTarget): ForceResult {
-    return this.api(api).instance.force(target, this.now());
+    const { instance } = this.api(api);
+    if (!instance.force) return { ok: false, statusCode: 404, reason: `${api} has nothing to force` };
+    return instance.force(target, this.now());
   }
 
   close(): void {

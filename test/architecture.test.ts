@@ -89,7 +89,11 @@ describe('architecture', () => {
 
   it('every descriptor declares distinct prefixes, operations and force routes', () => {
     const all = (f: (a: (typeof APIS)[number]) => readonly string[]) => APIS.flatMap(f);
-    for (const list of [all((a) => a.prefixes), all((a) => a.operations.map((o) => o.id)), all((a) => [a.force.url])]) {
+    for (const list of [
+      all((a) => a.prefixes),
+      all((a) => a.operations.map((o) => o.id)),
+      all((a) => (a.force ? [a.force.url] : [])),
+    ]) {
       expect(new Set(list).size).toBe(list.length);
     }
   });

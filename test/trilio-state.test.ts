@@ -327,12 +327,12 @@ describe('trilio fixtures', () => {
     expect(mod.counts()).toEqual({ available: 2, error: 1 });
     mod.load({ restores: [] }, { mode: 'replace', project: P1 });
     expect(mod.counts()).toEqual({ available: 1 });
-    expect(mod.force({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' }, sim.now())).toMatchObject({
+    expect(mod.force!({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' }, sim.now())).toMatchObject({
       ok: false,
       statusCode: 404,
     });
     mod.load(doc.trilio, { mode: 'replace' });
-    expect(mod.force({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' }, sim.now())).toMatchObject({
+    expect(mod.force!({ id: '29fdc1f8-1d53-4a10-bb45-e539a64cdbfc', state: 'error' }, sim.now())).toMatchObject({
       ok: false,
       statusCode: 409,
     });
@@ -363,7 +363,7 @@ describe('trilio fixtures', () => {
     );
     const seen: [string, string, boolean][] = [];
     sim.onTransition((e) => seen.push([e.from, e.to, sim.store.db.inTransaction]));
-    expect(mod.force({ id, state: 'cancelling' }, sim.now())).toMatchObject({ ok: true, state: 'cancelling' });
+    expect(mod.force!({ id, state: 'cancelling' }, sim.now())).toMatchObject({ ok: true, state: 'cancelling' });
     sim.clock.advance(5);
     mod.settle(sim.now());
     expect(seen).toEqual([

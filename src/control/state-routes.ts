@@ -136,6 +136,7 @@ export function stateRoutes({ f, emulator, descriptors, S }: ControlContext): vo
 
   // ---- forced states: one route per API, at the URL its descriptor gives ----------------------------------------
   for (const d of descriptors) {
+    if (!d.force) continue;
     const withId = d.force.url.includes(':id');
     f.put(
       d.force.url,

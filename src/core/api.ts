@@ -35,11 +35,44 @@ export interface ForceResult {
   state?: string;
 }
 
+/** Who a token stands for, as an identity API knows it: its user, project (null when not project-scoped), roles. */
+export interface Principal {
+  user: string;
+  project: string | null;
+  roles: readonly string[];
+  /** Holds the admin role: sees every project. */
+  admin: boolean;
+}
+
+/** What identity APIs (an instance's `identity`) offer every API: token lookup, and where clients log in. */
+export interface Identity {
+  /** The principal of a token valid at `now`; null when no identity API knows it, or it expired or was revoked. */
+  resolve(token: string, now: number): Principal | null;
+  /** Where clients log in (the `uri` of a token-auth `WWW-Authenticate` challenge) for a base URL; undefined: none. */
+  authUri(base: string): string | undefined;
+}
+
+/** An OpenStack-style service an API is: identity APIs list it in their catalog and their version document. */
+export interface CatalogService {
+  /** Service type and name in the catalog, e.g. `workloads` and `TrilioVaultWLM`. */
+  type: string;
+  name: string;
+  description: string;
+  /** The endpoint under the base URL; `{project_id}` stands for the token's project, e.g. `/v1/{project_id}`. */
+  path: string;
+  /** Its entry in a root version document: id, status, updated, and the path its `self` link names. */
+  version: { id: string; status: string; updated: string; path: string };
+}
+
 /** What an API instance is given: the one clock, the one store (commit-and-announce), the settings. */
 export interface ApiContext {
   clock: Clock;
   store: Store;
   config: Config;
+  /** Tokens issued by any identity API (resolved when called, so the order of the APIs does not matter). */
+  identity: Identity;
+  /** The catalog services of every API (descriptors' `service`). */
+  services: readonly CatalogService[];
 }
 
 /** A running API: its routes and the four things the core asks of its state. */
@@ -56,7 +89,9 @@ export interface ApiInstance {
   /** How many restores or jobs are in each state now (the API's metrics gauge). */
   counts(): Record<string, number>;
   /** Moves one restore or job to `target.state` at `now`, with the usual side effects, in one commit. */
-  force(target: ForceTarget, now: number): ForceResult;
+  force?(target: ForceTarget, now: number): ForceResult;
+  /** An identity API's part of `ApiContext.identity`. */
+  identity?: Identity;
 }
 
 /** What an API's part of the library client is given: the base URL and a control-plane call. */
@@ -86,10 +121,12 @@ export interface ApiDescriptor<N extends string = string, C = unknown> {
   vendorError?: { pattern: RegExp; hint: string };
   /** Its fixtures section: validated (one line per problem, `.path: message`) and merged (extra wins). */
   fixtures: { schema: TSchema; validate(section: unknown): string[]; merge(base: unknown, extra: unknown): unknown };
-  /** The metrics gauge of its restores or jobs by state. */
+  /** The metrics gauge of its restores or jobs (or tokens…) by state: `counts()`. */
   gauge: { name: string; help: string };
   /** The control-plane route that forces a state: its URL under /_sim (with `:id` when it names one) and summary. */
-  force: { url: string; summary: string };
+  force?: { url: string; summary: string };
+  /** The OpenStack-style service it is, for identity APIs' catalogs. */
+  service?: CatalogService;
   /** Settings of its own (CLI flag, environment variable), merged into the one settings table. */
   settings: readonly Setting[];
   /** Its part of the library client (`sim.<name>`): endpoints and forced moves, over HTTP. */

@@ -39,6 +39,13 @@ export const trilio = defineApi({
     { id: 'workloads.list' },
     { id: 'workloads.get' },
   ],
+  service: {
+    type: 'workloads',
+    name: 'TrilioVaultWLM',
+    description: 'Trilio Vault Workload Manager Service',
+    path: '/v1/{project_id}',
+    version: { id: 'v1.0', status: 'CURRENT', updated: '2012-01-04T11:33:21Z', path: '/v1/' },
+  },
   subject: 'restore name',
   outcomes: ['available', 'error', 'cancelled'],
   project: { param: 'project_id' },
