@@ -102,9 +102,23 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, { emulator })
   for (const a of emulator.apis) await fastify.register(a.instance.plugin);
 };
 
-/** Fastify server options for a config (logger, body limit, vendor-style request ids). */
-export function fastifyOptions(config: Config, logger?: FastifyServerOptions['logger']): FastifyServerOptions {
+/** Fastify server options for a config (logger, body limit, vendor-style request ids, the APIs' rewrites). */
+export function fastifyOptions(
+  config: Config,
+  logger?: FastifyServerOptions['logger'],
+  apis: readonly ApiDescriptor[] = APIS,
+): FastifyServerOptions {
+  const rewrites = apis.flatMap((a) => (a.rewrite ? [a.rewrite] : []));
   return {
+    ...(rewrites.length
+      ? {
+          rewriteUrl: (req) => {
+            let url = req.url ?? '/';
+            for (const rewrite of rewrites) url = rewrite(req) ?? url;
+            return url;
+          },
+        }
+      : {}),
     logger: logger ?? { level: config.logLevel },
     // One line per request is written by our onResponse hook (health calls excluded), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
@@ -145,7 +159,7 @@ export async function composeApp(
   } = {},
 ): Promise<{ app: FastifyInstance; emulator: Emulator }> {
   const emulator = new Emulator(config, opts.apis ?? APIS, { start: opts.start });
-  const fastify = Fastify(fastifyOptions(config, opts.logger));
+  const fastify = Fastify(fastifyOptions(config, opts.logger, opts.apis ?? APIS));
   fastify.addHook('onClose', async () => emulator.close());
   try {
     opts.before?.(fastify);

@@ -81,7 +81,8 @@ describe('vcenter sessions and auth', () => {
     const id = r.json().value as string;
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(r.body).toBe(`{"value":"${id}"}`);
-    expect(r.headers['set-cookie']).toBe(`vmware-api-session-id=${id};Path=/rest;Secure;HttpOnly`);
+    // Secure only over HTTPS: inject is plain HTTP.
+    expect(r.headers['set-cookie']).toBe(`vmware-api-session-id=${id};Path=/rest;HttpOnly`);
 
     const g = await app.inject({
       method: 'POST',
@@ -105,15 +106,60 @@ describe('vcenter sessions and auth', () => {
     expect(after.json()).toEqual(UNAUTH_REST);
   });
 
-  it('no cookie with vmware-use-header-authn (even empty); the raw cookie with attributes authenticates', async () => {
+  it('no cookie with vmware-use-header-authn: true (any case); empty or other values keep it', async () => {
     await start();
-    const r = await app.inject({
+    for (const value of ['true', 'TRUE', ' True ']) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/rest/com/vmware/cis/session',
+        headers: { authorization: basic(), 'Vmware-Use-Header-Authn': value },
+      });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['set-cookie']).toBeUndefined();
+    }
+    for (const value of ['', 'false', 'yes']) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/rest/com/vmware/cis/session',
+        headers: { authorization: basic(), 'Vmware-Use-Header-Authn': value },
+      });
+      expect(r.headers['set-cookie']).toBe(`vmware-api-session-id=${r.json().value};Path=/rest;HttpOnly`);
+    }
+  });
+
+  it('method tunnelling: POST …/session?~method=delete logs out; ~method=get reads a GET route', async () => {
+    await start();
+    const id = (
+      await app.inject({ method: 'POST', url: '/rest/com/vmware/cis/session', headers: { authorization: basic() } })
+    ).json().value as string;
+    const job = await app.inject({
       method: 'POST',
-      url: '/rest/com/vmware/cis/session',
-      headers: { authorization: basic(), 'Vmware-Use-Header-Authn': '' },
+      url: '/rest/appliance/recovery/restore/job?~method=GET',
+      headers: H(id),
     });
-    expect(r.statusCode).toBe(200);
-    expect(r.headers['set-cookie']).toBeUndefined();
+    expect(job.statusCode).toBe(200);
+    expect(job.body).toBe('{"value":{"state":"NONE","messages":[],"progress":0}}');
+    const d = await app.inject({
+      method: 'POST',
+      url: '/rest/com/vmware/cis/session?~method=delete',
+      headers: { 'vmware-api-session-id': id },
+    });
+    expect(d.statusCode).toBe(200);
+    expect(d.body).toBe('');
+    const after = await app.inject({ method: 'GET', url: '/rest/appliance/recovery/restore/job', headers: H(id) });
+    expect(after.statusCode).toBe(401);
+    // Not a tunnel: an unknown ~method, or a GET carrying one, is routed as sent.
+    const odd = await app.inject({
+      method: 'POST',
+      url: '/rest/com/vmware/cis/session?~method=fly',
+      headers: { authorization: basic() },
+    });
+    expect(odd.statusCode).toBe(200);
+    expect(odd.json().value).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('the raw cookie with attributes authenticates', async () => {
+    await start();
     const r2 = await app.inject({
       method: 'POST',
       url: '/rest/com/vmware/cis/session',

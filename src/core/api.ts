@@ -127,6 +127,11 @@ export interface ApiDescriptor<N extends string = string, C = unknown> {
   force?: { url: string; summary: string };
   /** The OpenStack-style service it is, for identity APIs' catalogs. */
   service?: CatalogService;
+  /**
+   * Adjusts a raw request before routing (e.g. a gateway's method tunnelling, `POST …?~method=delete`): it may set
+   * `method`; the URL it returns replaces the request's.
+   */
+  rewrite?(request: { method?: string; url?: string }): string | undefined;
   /** Settings of its own (CLI flag, environment variable), merged into the one settings table. */
   settings: readonly Setting[];
   /** Its part of the library client (`sim.<name>`): endpoints and forced moves, over HTTP. */

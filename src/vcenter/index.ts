@@ -6,6 +6,7 @@ import { setting } from '../core/settings.js';
 import { VcenterSectionSchema, mergeSections, validateSection } from './fixtures.js';
 import { vcenterPlugin } from './routes/index.js';
 import { VcenterService } from './service.js';
+import { tunnelledMethod } from './input.js';
 
 declare module '../config.js' {
   interface Config {
@@ -56,6 +57,7 @@ export const vcenter = defineApi({
       'Move the vCenter restore job to a state its lifecycle allows (the appliance follows); ' +
       'impossible moves are refused',
   },
+  rewrite: tunnelledMethod,
   settings: [
     setting({
       key: 'sessionIdle',

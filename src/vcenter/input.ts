@@ -105,3 +105,22 @@ export function readRestoreRequest(
   const schema = REQUEST[kind];
   return toRestoreRequest(checkInput(schema, opts.xml ? coerceXml(schema, raw) : raw));
 }
+
+const TUNNELLED = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * vAPI REST's method tunnelling, as the gateway accepts it: `POST /rest/…?~method=delete` (any case) is that method
+ * (`get`, `put`, `patch`, `delete`); the parameter is taken out of the URL. Other requests are left as they are.
+ */
+export function tunnelledMethod(req: { method?: string; url?: string }): string | undefined {
+  const url = req.url;
+  if (req.method !== 'POST' || !url?.startsWith('/rest/') || !url.includes('~method=')) return undefined;
+  const q = url.indexOf('?');
+  const params = new URLSearchParams(url.slice(q + 1));
+  const method = params.get('~method')?.toUpperCase();
+  if (!method || !TUNNELLED.has(method)) return undefined;
+  params.delete('~method');
+  req.method = method;
+  const rest = params.toString();
+  return rest ? `${url.slice(0, q)}?${rest}` : url.slice(0, q);
+}

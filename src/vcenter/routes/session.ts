@@ -6,6 +6,7 @@ import { NS } from '../schemas.js';
 import { sessionInfo } from '../views.js';
 import {
   SESSION_HEADER,
+  header,
   login,
   noRestAction,
   principal,
@@ -37,8 +38,11 @@ export function sessionRoutes(f: FastifyInstance, gen: Generation, deps: Deps): 
     });
     f.post('/com/vmware/cis/session', create, async (req, reply) => {
       const id = login(deps, req);
-      if (req.headers['vmware-use-header-authn'] === undefined)
-        reply.header('set-cookie', `${SESSION_HEADER}=${id};Path=/rest;Secure;HttpOnly`);
+      // The cookie unless the client says it authenticates by header (`true`, any case; an empty value is no opt-out,
+      // as the Ruby SDK sends it), Secure only over HTTPS (cookie jars never send a Secure cookie over HTTP).
+      const byHeader = header(req, 'vmware-use-header-authn')?.trim().toLowerCase() === 'true';
+      const secure = req.protocol === 'https' ? ';Secure' : '';
+      if (!byHeader) reply.header('set-cookie', `${SESSION_HEADER}=${id};Path=/rest${secure};HttpOnly`);
       return send(reply, req, 200, { value: id }, { root: 'Create-Result', ns: NS.session });
     });
     f.delete(
