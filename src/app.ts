@@ -98,6 +98,12 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, { emulator })
     request.simNow = emulator.ready ? emulator.settle() : emulator.now();
   });
   await fastify.register(docs);
+  // A path no API owns: a plain JSON 404 (each API answers its own paths' in its dialect), logged and journaled.
+  const owned = emulator.apis.flatMap((a) => a.descriptor.prefixes).join(', ');
+  fastify.setNotFoundHandler((request, reply) => {
+    const text = `No route ${request.method} ${request.url.split('?')[0]}; the emulated APIs are under ${owned}`;
+    reply.code(404).send({ error: 'not_found', message: `${text} (control plane /_sim, docs /docs)` });
+  });
   await fastify.register(controlPlane, { prefix: '/_sim' });
   for (const a of emulator.apis) await fastify.register(a.instance.plugin);
 };

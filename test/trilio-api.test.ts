@@ -46,10 +46,17 @@ describe('trilio auth and project checks', () => {
     app = await testApp();
   });
 
-  it('401 unauthorized without X-Auth-Token, on known and unknown paths', async () => {
+  it("401 in keystonemiddleware's body without X-Auth-Token, on known and unknown paths", async () => {
     for (const url of [`/v1/${P1}/restores`, `/v1/${P1}/nothing/here`]) {
-      const res = await app.inject({ method: 'GET', url });
-      expectFault(res, 401, 'unauthorized', 'The request you have made requires authentication.');
+      for (const headers of [{}, { 'x-auth-token': ' ' }]) {
+        const res = await app.inject({ method: 'GET', url, headers });
+        expect(res.statusCode).toBe(401);
+        expect(res.headers['content-type']).toBe('application/json; charset=UTF-8');
+        expect(res.headers['www-authenticate']).toBe('Keystone uri="http://localhost:80"');
+        expect(res.body).toBe(
+          '{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}',
+        );
+      }
     }
   });
 
@@ -443,7 +450,7 @@ describe('trilio create validation and preconditions', () => {
 });
 
 describe('trilio representation and transport errors', () => {
-  it('Accept: application/xml answers in XML (success and faults); other unsupported Accept → 406', async () => {
+  it('Accept: application/xml answers in XML (success and faults); an unsupported Accept is JSON', async () => {
     app = await testApp({ publicUrl: 'http://wlm_backend' });
     const x = await get(`/v1/${P1}/restores/${R1}`, { accept: 'application/xml' });
     expect(x.statusCode).toBe(200);
@@ -459,8 +466,21 @@ describe('trilio representation and transport errors', () => {
     expect(f.body).toContain(
       '<itemNotFound><code>404</code><message>The resource could not be found.</message></itemNotFound>',
     );
-    const n = await get(`/v1/${P1}/restores`, { accept: 'text/html' });
-    expectFault(n, 406, 'Error', /Unsupported Accept header/);
+    // As the server's best_match_content_type: what it cannot satisfy is JSON, never 406.
+    for (const accept of ['text/html', 'image/png;q=1', 'nonsense']) {
+      const n = await get(`/v1/${P1}/restores`, { accept });
+      expect(n.statusCode).toBe(200);
+      expect(n.headers['content-type']).toBe('application/json');
+      expect(n.json().restores).toHaveLength(2);
+    }
+    // The vendor media types are served, and echoed as the Content-Type.
+    const vj = await get(`/v1/${P1}/restores`, { accept: 'application/vnd.openstack.workloadmgr+json' });
+    expect(vj.headers['content-type']).toBe('application/vnd.openstack.workloadmgr+json');
+    expect(JSON.parse(vj.body).restores).toHaveLength(2);
+    const vx = await get(`/v1/${P1}/restores/nope`, { accept: 'application/vnd.openstack.workloadmgr+xml' });
+    expect(vx.statusCode).toBe(404);
+    expect(vx.headers['content-type']).toBe('application/vnd.openstack.workloadmgr+xml');
+    expect(vx.body).toContain('<itemNotFound><code>404</code>');
     expect((await get(`/v1/${P1}/restores`, { accept: '*/*' })).statusCode).toBe(200);
     expect((await get(`/v1/${P1}/restores`, { accept: 'text/html, application/json;q=0.5' })).statusCode).toBe(200);
   });

@@ -140,7 +140,9 @@ export function apiOf(emulator: Emulator, request: FastifyRequest): string {
   const sim = request.routeOptions?.config?.sim;
   if (sim) return sim.api;
   const p = request.url;
-  return emulator.apis.find((a) => a.descriptor.prefixes.some((x) => p.startsWith(x)))?.descriptor.name ?? 'other';
+  const path = p.split('?')[0]!;
+  const owns = (x: string) => p.startsWith(x) || (x.endsWith('/') && path === x.slice(0, -1));
+  return emulator.apis.find((a) => a.descriptor.prefixes.some(owns))?.descriptor.name ?? 'other';
 }
 
 declare module 'fastify' {

@@ -26,6 +26,21 @@ export const faultName = (status: number) => FAULT_NAMES[status] ?? 'Error';
 /** The vendor's error body: `{"<faultName>": {"code": <status>, "message": "…"}}`. */
 export const faultBody = (status: number, message: string) => ({ [faultName(status)]: { code: status, message } });
 
+/**
+ * keystonemiddleware's refusal, before the API sees the request: no token, or (`--auth strict`) one no identity API
+ * issued or one expired or revoked. Answered in its own body with `WWW-Authenticate: Keystone uri="…"`.
+ */
+export class TokenRejected extends Error {
+  readonly statusCode = 401;
+  constructor() {
+    super(MSG.unauthorized);
+    this.name = 'TokenRejected';
+  }
+}
+
+/** keystonemiddleware's 401 body. */
+export const tokenRejectedBody = () => ({ error: { code: 401, title: 'Unauthorized', message: MSG.unauthorized } });
+
 /** An error answered with its own status in both modes. */
 export class TrilioFault extends Error {
   constructor(
@@ -68,8 +83,6 @@ export const MSG = {
   noRestoreObject: "The request body must hold a 'restore' object",
   openstackMissing: "'openstack' key is missing",
   serverError: 'The server has either erred or is incapable of performing the requested operation.',
-  notAcceptable: (accept: string) =>
-    `Unsupported Accept header "${accept}": this API answers application/json or application/xml.`,
   snapshotNotFound: (id: string) => `Snapshot ${id} could not be found.`,
   workloadNotFound: (id: string) => `Workload ${id} could not be found.`,
   restoreNotFound: (id: string) => `Restore ${id} could not be found.`,
@@ -174,17 +187,47 @@ export function vendorAnswer(thrown: unknown, mode: ErrorsMode): VendorAnswer {
 
 // ---- representation -------------------------------------------------------------------------------------------------
 
-/** What the API answers, JSON first (a tie is JSON), each also as the charset it is written in (clients ask so). */
-const OFFERED = ['application/json', 'application/xml', 'text/xml'].flatMap((t) => [t, `${t}; charset=utf-8`]);
+/**
+ * The types the server answers (its wsgi SUPPORTED_CONTENT_TYPES, plus text/xml), JSON first so a tie is JSON, each
+ * also as the charset it is written in (clients ask so).
+ */
+const OFFERED = [
+  'application/json',
+  'application/vnd.openstack.workloadmgr+json',
+  'application/xml',
+  'application/vnd.openstack.workloadmgr+xml',
+  'text/xml',
+].flatMap((t) => [t, `${t}; charset=utf-8`]);
+
+export interface Negotiated {
+  rep: 'json' | 'xml';
+  /** The Content-Type of the answer: the negotiated type (the vendor types are echoed), without a charset. */
+  type: string;
+}
+
+const JSON_ANSWER: Negotiated = { rep: 'json', type: 'application/json' };
+const negotiated = new WeakMap<FastifyRequest, Negotiated>();
 
 /**
  * JSON or XML, as the Accept header prefers (HTTP content negotiation: q-values, then the most specific range, then
- * the header's order); null when it accepts neither. No Accept header, or a blank one, is JSON.
+ * the header's order). As the server's `best_match_content_type`: no Accept, a blank one, or one it cannot satisfy
+ * is JSON (never 406).
  */
-export function representation(request: FastifyRequest): 'json' | 'xml' | null {
+export function negotiate(request: FastifyRequest): Negotiated {
+  const known = negotiated.get(request);
+  if (known) return known;
   const accept = request.headers.accept;
-  if (accept === undefined || accept.trim() === '') return 'json';
-  const type = request.accepts().type(OFFERED);
-  if (typeof type !== 'string') return null;
-  return type.startsWith('application/json') ? 'json' : 'xml';
+  let out = JSON_ANSWER;
+  if (accept !== undefined && accept.trim() !== '' && accept !== 'application/json') {
+    const type = request.accepts().type(OFFERED);
+    if (typeof type === 'string') {
+      const bare = type.replace(/; charset=utf-8$/, '');
+      out = { rep: bare.endsWith('xml') ? 'xml' : 'json', type: bare };
+    }
+  }
+  negotiated.set(request, out);
+  return out;
 }
+
+/** JSON or XML, as negotiated. */
+export const representation = (request: FastifyRequest): 'json' | 'xml' => negotiate(request).rep;

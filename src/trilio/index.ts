@@ -79,12 +79,12 @@ export const trilio = defineApi({
         ...(message !== undefined ? { message } : {}),
       }),
   }),
-  create: ({ store, config }) => {
+  create: ({ store, config, clock, identity }) => {
     const repo = new TrilioRepository(store);
     const service = new TrilioService(store, repo, config.restoreRate);
     return {
       plugin: async (fastify) => {
-        await fastify.register(v1Routes({ config, repo, service }), { prefix: '/v1' });
+        await fastify.register(v1Routes({ config, clock, identity, repo, service }), { prefix: '/v1' });
       },
       load: (section, opts) => service.load((section ?? {}) as TrilioSection, opts),
       settle: (now) => service.settle(now),

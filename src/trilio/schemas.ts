@@ -28,9 +28,8 @@ const FAULTS: Record<number, string> = {
   400:
     'malformed URL (token of another project), bad list parameter, unknown marker, running restore deleted, ' +
     'malformed JSON, or a create check or precondition (--trilio-errors modern)',
-  401: 'no X-Auth-Token',
+  401: 'a valid token without a project',
   404: "unknown restore, snapshot or workload (or another project's), unknown path",
-  406: 'the Accept header offers neither JSON nor XML',
   413: 'body larger than --body-limit',
   415: 'a body that is not JSON',
   500: 'a failed create check or precondition (--trilio-errors legacy, the default), or an unexpected server error',
@@ -38,12 +37,23 @@ const FAULTS: Record<number, string> = {
 };
 const FaultDetail = (code?: number) =>
   Strict({ code: code === undefined ? Int('The HTTP status') : Type.Literal(code), message: Type.String() });
-/** `{"<faultName>": {"code": <status>, "message": "…"}}` of each status a route may answer. */
-const Fault = Object.fromEntries(
+/** keystonemiddleware's refusal, in front of the API: `{"error": {...}}` with `WWW-Authenticate: Keystone uri="…"`. */
+const TokenRejected = Strict({
+  error: Strict({ code: Type.Literal(401), title: Type.Literal('Unauthorized'), message: Type.String() }),
+});
+const TOKEN_REJECTED =
+  'keystonemiddleware {"error": …}: no X-Auth-Token (with --auth strict also an unknown, expired or revoked one); ';
+/** `{"<faultName>": {"code": <status>, "message": "…"}}` of each status a route may answer (401: or the above). */
+const Fault: Record<string, TSchema> = Object.fromEntries(
   Object.entries(FAULTS).map(([status, what]) => {
     const name = faultName(Number(status));
-    const description = `${name}: ${what}`;
-    return [status, shared(Strict({ [name]: FaultDetail(Number(status)) }, { title: `Fault${status}`, description }))];
+    const own = Strict({ [name]: FaultDetail(Number(status)) });
+    const title = `Fault${status}`;
+    if (status === '401') {
+      const description = `${TOKEN_REJECTED}${name}: ${what}`;
+      return [status, shared(Type.Union([TokenRejected, own], { title, description }))];
+    }
+    return [status, shared(Strict({ [name]: FaultDetail(Number(status)) }, { title, description: `${name}: ${what}` }))];
   }),
 );
 /** Any fault (e.g. one a fault rule injects with another status): one key, the fault name. */
@@ -57,7 +67,7 @@ const AnyFault = shared(
   }),
 );
 /** Faults every /v1 route can answer (auth, Accept, unexpected errors, fault rules). */
-const COMMON_FAULTS = [400, 401, 404, 406, 500, 503];
+const COMMON_FAULTS = [400, 401, 404, 500, 503];
 
 /** A route's responses: its successes, the common faults and `extra` ones, `default` for an injected status. */
 export function responses(ok: Record<number, TSchema>, extra: number[] = []): Record<string, TSchema> {

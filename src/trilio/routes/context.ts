@@ -3,7 +3,10 @@
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import type { Config } from '../../config.js';
-import { representation } from '../errors.js';
+import type { Identity } from '../../core/api.js';
+import type { Clock } from '../../core/clock.js';
+import { baseUrl, baseUrlWithPort, type RequestOrigin } from '../../core/urls.js';
+import { negotiate } from '../errors.js';
 import type { TrilioRepository } from '../repository.js';
 import type { TrilioService } from '../service.js';
 import type { ViewContext } from '../views.js';
@@ -25,6 +28,9 @@ declare module 'fastify' {
 
 export interface RouteDeps {
   config: Config;
+  clock: Clock;
+  /** Tokens issued by the identity API (strict and permissive auth both honour them). */
+  identity: Identity;
   repo: TrilioRepository;
   service: TrilioService;
 }
@@ -41,10 +47,23 @@ export const newestFirst = <T extends { created_at: string }>(rows: T[]): T[] =>
 /** An admin's `?all=` or `?all_workloads=`: true, 1 or yes. */
 export const truthy = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes'].includes(v.toLowerCase());
 
+/** Where a request came from: its scheme, Host and local port (base URLs of links and challenges). */
+export const origin = (request: FastifyRequest): RequestOrigin => ({
+  protocol: request.protocol,
+  host: request.headers.host,
+  port: request.socket?.localPort,
+});
+
 export function viewContext(request: FastifyRequest, deps: RouteDeps): ViewContext {
-  const base = deps.config.publicUrl ?? `http://${request.headers.host ?? 'localhost'}`;
-  return { base: base.replace(/\/+$/, ''), now: simNow(request), appliance: deps.repo.config() };
+  const base = baseUrl(origin(request), deps.config.publicUrl);
+  return { base, now: simNow(request), appliance: deps.repo.config() };
 }
+
+/** The `uri` of keystonemiddleware's `WWW-Authenticate: Keystone uri="…"`: the identity API's, else the base URL. */
+export const authUri = (request: FastifyRequest, deps: RouteDeps): string => {
+  const base = baseUrlWithPort(origin(request), deps.config.publicUrl);
+  return deps.identity.authUri(base) ?? base;
+};
 
 interface RouteSchema {
   params: TSchema;
@@ -80,8 +99,9 @@ export function route(
 export function send(request: FastifyRequest, reply: FastifyReply, status: number, body: object | null): FastifyReply {
   reply.code(status).header('x-compute-request-id', request.id);
   if (body === null) return reply.header('content-type', 'application/json').send(Buffer.alloc(0));
-  if (representation(request) === 'xml') {
-    return reply.header('content-type', 'application/xml').send(Buffer.from(toXml(body as Record<string, unknown>)));
+  const { rep, type } = negotiate(request);
+  if (rep === 'xml') {
+    return reply.header('content-type', type).send(Buffer.from(toXml(body as Record<string, unknown>)));
   }
-  return reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)));
+  return reply.header('content-type', type).send(Buffer.from(JSON.stringify(body)));
 }

@@ -13,12 +13,13 @@ import {
   type Failure,
   faultBody,
   MSG,
-  representation,
+  TokenRejected,
   TrilioFault,
+  tokenRejectedBody,
   vendorAnswer,
 } from '../errors.js';
 import { SHARED_SCHEMAS } from '../schemas.js';
-import { type RouteDeps, send } from './context.js';
+import { authUri, type Caller, type RouteDeps, send } from './context.js';
 import { createRoutes } from './create.js';
 import { restoreRoutes } from './restores.js';
 import { snapshotRoutes } from './snapshots.js';
@@ -58,11 +59,38 @@ const compileRequestSchema: FastifySchemaCompiler<TSchema> = ({ schema, httpPart
   };
 };
 
+/**
+ * Who a token is (the auth hook, at the request's arrival): a fixture token's principal; else an identity API's
+ * (a token issued by it, valid now); else, with `--auth permissive`, anyone, for the URL's project. `rejected` is
+ * keystonemiddleware's 401; `unscoped` (a valid token without a project) the API's own 401. A known token's project
+ * must be the URL's (400 Malformed request url, the vendor's check).
+ */
+function callerOf(token: string, deps: RouteDeps, urlProject: string): Caller | 'rejected' | 'unscoped' {
+  const fixture = deps.repo.token(token);
+  let caller: Caller;
+  if (fixture) {
+    caller = { project: fixture.project_id, user: fixture.user_id, admin: fixture.admin === true };
+  } else {
+    const p = deps.identity.resolve(token, deps.clock.now());
+    if (p) {
+      if (p.project === null) return 'unscoped';
+      caller = { project: p.project, user: p.user, admin: p.admin };
+    } else if (deps.config.auth === 'strict') {
+      return 'rejected';
+    } else {
+      // Permissive: any other token works, for the URL's project; its user is derived from the token.
+      return { project: urlProject, user: createHash('md5').update(token).digest('hex'), admin: false };
+    }
+  }
+  if (urlProject !== '' && urlProject !== caller.project) throw new TrilioFault(400, MSG.malformedUrl);
+  return caller;
+}
+
 /** The plugin of the routes under /v1 (register it with that prefix). */
 export const v1Routes =
   (deps: RouteDeps): FastifyPluginAsync =>
   async (v1) => {
-    const { config, repo } = deps;
+    const { config } = deps;
     await v1.register(fastifyAccepts);
 
     // Request bodies are JSON (the app's parser): any other type is 415, unless the body is empty.
@@ -76,15 +104,11 @@ export const v1Routes =
     v1.addHook('onRequest', async (request, reply) => {
       reply.header('x-compute-request-id', request.id);
       const token = request.headers['x-auth-token'];
-      if (typeof token !== 'string' || token.trim() === '') throw new TrilioFault(401, MSG.unauthorized);
-      if (representation(request) === null) throw new TrilioFault(406, MSG.notAcceptable(request.headers.accept!));
-      const urlProject = projectFromUrl(request.url) ?? '';
-      const known = repo.token(token);
-      if (known && urlProject !== '' && urlProject !== known.project_id) throw new TrilioFault(400, MSG.malformedUrl);
-      request.trilio = known
-        ? { project: known.project_id, user: known.user_id, admin: known.admin === true }
-        : // Unknown tokens are accepted (no Keystone here): the project comes from the URL, the user from the token.
-          { project: urlProject, user: createHash('md5').update(token).digest('hex'), admin: false };
+      if (typeof token !== 'string' || token.trim() === '') throw new TokenRejected();
+      const caller = callerOf(token, deps, projectFromUrl(request.url) ?? '');
+      if (caller === 'rejected') throw new TokenRejected();
+      if (caller === 'unscoped') throw new TrilioFault(401, MSG.unauthorized);
+      request.trilio = caller;
     });
 
     // Route schemas validate with TypeBox; a failure is attached to the request rather than answered, and thrown
@@ -100,6 +124,11 @@ export const v1Routes =
     });
 
     v1.setErrorHandler((error, request, reply) => {
+      if (error instanceof TokenRejected) {
+        reply.header('www-authenticate', `Keystone uri="${authUri(request, deps)}"`);
+        reply.code(401).header('content-type', 'application/json; charset=UTF-8');
+        return reply.send(Buffer.from(JSON.stringify(tokenRejectedBody())));
+      }
       const answer = vendorAnswer(error, config.trilioErrors);
       if (answer.unexpected) request.log.error({ err: error }, 'trilio: unexpected error');
       return send(request, reply, answer.status, faultBody(answer.status, answer.message));
