@@ -53,7 +53,10 @@ const Fault: Record<string, TSchema> = Object.fromEntries(
       const description = `${TOKEN_REJECTED}${name}: ${what}`;
       return [status, shared(Type.Union([TokenRejected, own], { title, description }))];
     }
-    return [status, shared(Strict({ [name]: FaultDetail(Number(status)) }, { title, description: `${name}: ${what}` }))];
+    return [
+      status,
+      shared(Strict({ [name]: FaultDetail(Number(status)) }, { title, description: `${name}: ${what}` })),
+    ];
   }),
 );
 /** Any fault (e.g. one a fault rule injects with another status): one key, the fault name. */
