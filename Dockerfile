@@ -1,5 +1,7 @@
 # restoresim image: docker build -t restoresim . && docker run --rm -p 8780:8780 -v restoresim-data:/data restoresim
 # Flags after the image name go to restoresim (e.g. `... restoresim --clock virtual --speed 10`).
+# HTTPS: -e RESTORESIM_TLS=true (the certificate is kept in the volume: /data/restoresim-tls/cert.pem); add the
+# names clients use with -e RESTORESIM_TLS_SAN=<name>,<name>.
 # scripts/docker-smoke.sh replays these steps outside Docker (CI has no Docker engine); keep the two in step.
 
 ARG NODE_VERSION=20
@@ -34,5 +36,6 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8780
 VOLUME /data
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+(process.env.RESTORESIM_PORT||8780)+'/_sim/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# With RESTORESIM_TLS the health check speaks HTTPS (it checks liveness, not the certificate).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD node -e "const tls=['true','1','yes'].includes((process.env.RESTORESIM_TLS||'').trim().toLowerCase());require(tls?'https':'http').get({host:'127.0.0.1',port:process.env.RESTORESIM_PORT||8780,path:'/_sim/health',rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
 ENTRYPOINT ["node", "dist/server.js"]

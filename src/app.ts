@@ -8,7 +8,11 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { Config } from './config.js';
+import { resolveTls, type TlsMaterial } from './tls.js';
 import { Emulator } from './emulator.js';
 import type { ApiDescriptor } from './core/api.js';
 import { APIS } from './apis.js';
@@ -108,12 +112,16 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, { emulator })
   for (const a of emulator.apis) await fastify.register(a.instance.plugin);
 };
 
-/** Fastify server options for a config (logger, body limit, vendor-style request ids, the APIs' rewrites). */
+/**
+ * Fastify server options for a config (logger, body limit, vendor-style request ids, the APIs' rewrites); with
+ * `tls` and `config.tls`, the server is HTTPS.
+ */
 export function fastifyOptions(
   config: Config,
   logger?: FastifyServerOptions['logger'],
   apis: readonly ApiDescriptor[] = APIS,
-): FastifyServerOptions {
+  tls?: TlsMaterial,
+): FastifyServerOptions & { https?: https.ServerOptions } {
   const rewrites = apis.flatMap((a) => (a.rewrite ? [a.rewrite] : []));
   return {
     ...(rewrites.length
@@ -125,6 +133,7 @@ export function fastifyOptions(
           },
         }
       : {}),
+    ...(config.tls && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     logger: logger ?? { level: config.logLevel },
     // One line per request is written by our onResponse hook (health calls excluded), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
@@ -135,11 +144,16 @@ export function fastifyOptions(
   };
 }
 
+type AppOpts = {
+  logger?: FastifyServerOptions['logger'];
+  start?: number;
+  apis?: readonly ApiDescriptor[];
+  /** The certificate (src/tls.ts resolveTls); made from the config when it asks for TLS and none is given. */
+  tls?: TlsMaterial;
+};
+
 /** Builds a ready (not listening) app: runtime, migrations, fixtures, routes. Closing the app closes the DB. */
-export async function buildApp(
-  config: Config,
-  opts: { logger?: FastifyServerOptions['logger']; start?: number; apis?: readonly ApiDescriptor[] } = {},
-): Promise<FastifyInstance> {
+export async function buildApp(config: Config, opts: AppOpts = {}): Promise<FastifyInstance> {
   const { app: fastify } = await composeApp(config, opts);
   try {
     await fastify.ready();
@@ -150,23 +164,32 @@ export async function buildApp(
   return fastify;
 }
 
+/** The HTTPS server beside an app's plain HTTP one (`tlsPort`), made by composeApp, listened on by listenApp. */
+const BESIDE = new WeakMap<FastifyInstance, https.Server>();
+
 /**
  * The app on a new Fastify instance, not ready yet (register more, or call ready/listen): the emulator (migrated,
  * fixtures loaded) and the app plugin. `apis` (default: APIS) and `before` (root hooks added before the app plugin)
- * are for tests. Closing the app closes the database.
+ * are for tests. Closing the app closes the database, and the HTTPS listener beside it (`tlsPort`).
  */
 export async function composeApp(
   config: Config,
-  opts: {
-    logger?: FastifyServerOptions['logger'];
-    start?: number;
-    apis?: readonly ApiDescriptor[];
-    before?: (app: FastifyInstance) => void;
-  } = {},
-): Promise<{ app: FastifyInstance; emulator: Emulator }> {
-  const emulator = new Emulator(config, opts.apis ?? APIS, { start: opts.start });
-  const fastify = Fastify(fastifyOptions(config, opts.logger, opts.apis ?? APIS));
-  fastify.addHook('onClose', async () => emulator.close());
+  opts: AppOpts & { before?: (app: FastifyInstance) => void } = {},
+): Promise<{ app: FastifyInstance; emulator: Emulator; tls: TlsMaterial | undefined }> {
+  const tls = opts.tls ?? (await resolveTls(config));
+  let emulator: Emulator;
+  try {
+    emulator = new Emulator(config, opts.apis ?? APIS, { start: opts.start });
+  } catch (err) {
+    tls?.dispose();
+    throw err;
+  }
+  const fastify: FastifyInstance = Fastify(fastifyOptions(config, opts.logger, opts.apis ?? APIS, tls));
+  fastify.addHook('onClose', async () => {
+    emulator.close();
+    tls?.dispose();
+  });
+  if (tls && config.tlsPort !== undefined) besideListener(fastify, tls);
   try {
     opts.before?.(fastify);
     emulator.init();
@@ -176,13 +199,71 @@ export async function composeApp(
     emulator.close();
     throw err;
   }
-  return { app: fastify, emulator };
+  return { app: fastify, emulator, tls };
 }
 
-/** The URL a listening app answers on: its bound port, and a wildcard host shown as 127.0.0.1 (IPv6 in brackets). */
+/**
+ * An HTTPS server that hands its requests to the app's router (same routes, hooks and state; `request.protocol`
+ * is `https`). Graceful shutdown as for the app's own server: preClose stops it accepting connections and closes its
+ * idle keep-alive ones; requests in flight finish (answering `Connection: close`), and an onClose hook, which runs
+ * before the one closing the database (hooks run last-added first), waits until they have.
+ */
+function besideListener(fastify: FastifyInstance, tls: TlsMaterial): void {
+  const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => fastify.routing(req, res));
+  BESIDE.set(fastify, server);
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+    }));
+  fastify.addHook('preClose', async () => {
+    void close();
+  });
+  fastify.addHook('onClose', async () => close());
+}
+
+/** Where a listening app answers: `url` on its port; `httpsUrl` when it serves HTTPS (`url` itself, or `tlsPort`). */
+export interface Listening {
+  url: string;
+  httpsUrl?: string;
+}
+
+/**
+ * Listens on `config.port` (HTTPS with `config.tls`) and, with `config.tlsPort`, HTTPS beside it. A failure is an
+ * Error saying `cannot listen on <host>:<port>: …` (its `code` kept, e.g. EADDRINUSE); close the app then.
+ */
+export async function listenApp(app: FastifyInstance, config: Config): Promise<Listening> {
+  const failed = (port: number | undefined) => (err: NodeJS.ErrnoException) => {
+    const e = new Error(`cannot listen on ${config.host}:${port}: ${err.message}`, { cause: err });
+    throw Object.assign(e, { code: err.code });
+  };
+  await app.listen({ port: config.port, host: config.host }).catch(failed(config.port));
+  const url = listenUrl(app, config.host);
+  const beside = BESIDE.get(app);
+  if (!beside) return config.tls ? { url, httpsUrl: url } : { url };
+  await new Promise<void>((resolve, reject) => {
+    beside.once('error', reject);
+    beside.listen(config.tlsPort, config.host, () => {
+      beside.off('error', reject);
+      resolve();
+    });
+  }).catch(failed(config.tlsPort));
+  const httpsUrl = serverUrl(beside, config.host);
+  app.log.info(`Server listening at ${httpsUrl}`);
+  return { url, httpsUrl };
+}
+
+/**
+ * The URL a listening app answers on: its scheme, its bound port, and a wildcard host shown as 127.0.0.1 (IPv6 in
+ * brackets).
+ */
 export function listenUrl(app: FastifyInstance, host: string): string {
-  const addr = app.server.address();
+  return serverUrl(app.server, host);
+}
+
+function serverUrl(server: { address(): AddressInfo | string | null }, host: string): string {
+  const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `http://${shown}:${port}`;
+  return `${server instanceof TlsServer ? 'https' : 'http'}://${shown}:${port}`;
 }

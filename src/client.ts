@@ -1,5 +1,8 @@
 // The library client: every method talks HTTP to /_sim, so an in-process and a remote emulator behave the same.
-// Each API adds its part (`sim.<api name>`) through its descriptor's `client`.
+// Each API adds its part (`sim.<api name>`) through its descriptor's `client`. Over https the client trusts the CA
+// PEM it is given (`ca`: e.g. the certificate restoresim prints) besides the system's.
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { APIS, type ApiName } from './apis.js';
 import type { Rule, RuleSpec } from './core/rules.js';
 import type { JournalEntry, JournalFilter } from './plugins/journal.js';
@@ -45,7 +48,7 @@ export class RestoreSimError extends Error {
 export type ApiClients = { [A in (typeof APIS)[number] as A['name']]: ReturnType<A['client']> };
 
 export interface BaseClient {
-  /** Base URL of the emulator, e.g. `http://127.0.0.1:53211`. */
+  /** Base URL of the emulator, e.g. `http://127.0.0.1:53211` (`https://…` with `tls`). */
   url: string;
   clock: {
     /** Current simulated time. */
@@ -94,14 +97,50 @@ export interface ConnectOptions {
   adminToken?: string;
   /** How long to wait for GET /_sim/ready (ms, default 10 000; 0 = do not wait). */
   waitMs?: number;
-  /** fetch to use (defaults to the global one). */
+  /**
+   * PEM of a certificate to trust for an `https://` URL besides the system's CAs: restoresim's own (its file is
+   * printed at start with `--tls`; `sim.tls.cert` in-process) or the CA of one given by `--tls-cert`.
+   */
+  ca?: string;
+  /** fetch to use (defaults to the global one, or one trusting `ca`). */
   fetch?: typeof fetch;
+}
+
+/**
+ * A fetch, enough of one for this client, that trusts `ca` (and the system's CAs) for https URLs; other URLs go to
+ * the global fetch. (The global fetch takes no CA without the undici package; node:https does.)
+ */
+export function fetchTrusting(ca: string): typeof fetch {
+  // Its own agent: connections are kept alive (idle ones do not hold the process) and trust the CA given.
+  const agent = new https.Agent({ keepAlive: true, ca: [...rootCertificates, ca] });
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.protocol !== 'https:') return fetch(input, init);
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    return new Promise<Response>((resolve, reject) => {
+      const req = https.request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const out = new Headers();
+          for (const [name, value] of Object.entries(res.headers))
+            for (const v of [value ?? []].flat()) out.append(name, v);
+          const status = res.statusCode ?? 502;
+          const body = [204, 205, 304].includes(status) ? null : Buffer.concat(chunks);
+          resolve(new Response(body, { status, statusText: res.statusMessage, headers: out }));
+        });
+      });
+      req.on('error', reject);
+      req.end(typeof init.body === 'string' ? init.body : undefined);
+    });
+  }) as typeof fetch;
 }
 
 /** A client for the emulator at `baseUrl`; `close` is what `client.close()` does. */
 export function makeClient(baseUrl: string, opts: ConnectOptions, close: () => Promise<void>): RestoreSimClient {
   const url = baseUrl.replace(/\/+$/, '');
-  const doFetch = opts.fetch ?? fetch;
+  const doFetch = opts.fetch ?? (opts.ca ? fetchTrusting(opts.ca) : fetch);
 
   async function call<T>(method: string, path: string, body?: unknown, query?: Record<string, unknown>): Promise<T> {
     const qs = query

@@ -1,9 +1,11 @@
 // Every setting restoresim has, defined once: the CLI flags, the RESTORESIM_* environment variables,
 // `--help`, the library options and the README's configuration table are all generated from SETTINGS: the core's
-// below, then each API's own (its descriptor's `settings`; it adds its keys to Config by declaration merging).
+// below, the TLS ones (src/tls.ts), then each API's own (its descriptor's `settings`; it adds its keys to Config by
+// declaration merging).
 import { parseArgs } from 'node:util';
-import { setting as s, type Setting } from './core/settings.js';
+import { coerce, ConfigError, setting as s, type Setting } from './core/settings.js';
 import { APIS } from './apis.js';
+import { TLS_SETTINGS, tlsProblems } from './tls.js';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -27,6 +29,16 @@ export interface Config {
   restoreRate: number;
   journalSize: number;
   bodyLimit: number;
+  /** HTTPS on `port` (src/tls.ts). */
+  tls: boolean;
+  /** An HTTPS listener beside plain HTTP on `port`. */
+  tlsPort: number | undefined;
+  /** More names of the generated certificate, comma-separated. */
+  tlsSan: string | undefined;
+  /** The user's certificate PEM file (with `tlsKey`). */
+  tlsCert: string | undefined;
+  /** The user's private key PEM file (with `tlsCert`). */
+  tlsKey: string | undefined;
 }
 
 const CORE_SETTINGS: readonly Setting[] = [
@@ -150,40 +162,16 @@ const CORE_SETTINGS: readonly Setting[] = [
   }),
 ];
 
-export const SETTINGS: readonly Setting[] = [...CORE_SETTINGS, ...APIS.flatMap((api) => api.settings)];
+export const SETTINGS: readonly Setting[] = [...CORE_SETTINGS, ...TLS_SETTINGS, ...APIS.flatMap((api) => api.settings)];
 
 export const DEFAULT_CONFIG: Config = Object.fromEntries(SETTINGS.map((x) => [x.key, x.default])) as unknown as Config;
 
 export type { Setting };
 
-export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
-function coerce(setting: Setting, raw: string, source: string): { value?: unknown; problem?: string } {
-  const where = `${source} ${source.startsWith('--') ? '' : '= '}${JSON.stringify(raw)}`.replace('  ', ' ');
-  switch (setting.kind) {
-    case 'string':
-      if (raw === '') return { problem: `${where}: must not be empty` };
-      return { value: raw };
-    case 'enum':
-      if (!setting.choices!.includes(raw))
-        return { problem: `${where}: must be one of ${setting.choices!.join(', ')}` };
-      return { value: raw };
-    case 'int':
-    case 'number': {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) return { problem: `${where}: must be a number` };
-      if (setting.kind === 'int' && !Number.isInteger(n)) return { problem: `${where}: must be a whole number` };
-      if (setting.min !== undefined && n < setting.min) return { problem: `${where}: must be at least ${setting.min}` };
-      if (setting.max !== undefined && n > setting.max) return { problem: `${where}: must be at most ${setting.max}` };
-      return { value: n };
-    }
-  }
-}
+/** Problems of settings taken together (each one alone is checked by its kind). */
+const crossProblems = (config: Config): string[] => tlsProblems(config);
 
 /** Checks a whole config object (used for library options); throws ConfigError listing every problem. */
 export function validateConfig(partial: Partial<Config>): Config {
@@ -199,6 +187,7 @@ export function validateConfig(partial: Partial<Config>): Config {
   for (const key of Object.keys(partial)) {
     if (!SETTINGS.some((x) => x.key === key)) problems.push(`${key}: unknown setting`);
   }
+  if (!problems.length) problems.push(...crossProblems(out as unknown as Config));
   if (problems.length) throw new ConfigError(problems);
   return out as unknown as Config;
 }
@@ -215,7 +204,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   };
-  for (const x of SETTINGS) options[x.flag] = { type: 'string' };
+  for (const x of SETTINGS) options[x.flag] = { type: x.kind === 'bool' ? 'boolean' : 'string' };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
@@ -229,8 +218,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     const fromFlag = values[x.flag];
     const fromEnv = env[x.env];
     const [raw, source] =
-      typeof fromFlag === 'string'
-        ? [fromFlag, `--${x.flag}`]
+      fromFlag !== undefined
+        ? [String(fromFlag), `--${x.flag}`]
         : fromEnv !== undefined
           ? [fromEnv, x.env]
           : [undefined, ''];
@@ -239,6 +228,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     if (r.problem) problems.push(r.problem);
     else config[x.key] = r.value;
   }
+  if (!problems.length) problems.push(...crossProblems(config as unknown as Config));
   if (problems.length) throw new ConfigError(problems);
   return { config: config as unknown as Config, help: values.help === true, version: values.version === true };
 }
@@ -257,9 +247,10 @@ export function helpText(version: string): string {
   ];
   for (const x of SETTINGS) {
     const choices = x.choices ? ` (${x.choices.join('|')})` : '';
-    lines.push(`  --${x.flag} <value>${choices}`);
+    lines.push(x.kind === 'bool' ? `  --${x.flag}` : `  --${x.flag} <value>${choices}`);
     lines.push(`      ${x.description}`);
-    lines.push(`      env ${x.env}; default ${defaultText(x) || '(none)'}`);
+    const words = x.kind === 'bool' ? ' (true|false, 1|0, yes|no)' : '';
+    lines.push(`      env ${x.env}${words}; default ${defaultText(x) || '(none)'}`);
   }
   lines.push('  -h, --help       Show this help.', '  -v, --version    Print the version.');
   return lines.join('\n');
@@ -268,7 +259,11 @@ export function helpText(version: string): string {
 /** The README's configuration table (a test checks the README contains exactly this). */
 export function markdownTable(): string {
   const rows = SETTINGS.map((x) => {
-    const choices = x.choices ? ` One of ${x.choices.map((c) => `\`${c}\``).join(', ')}.` : '';
+    const choices = x.choices
+      ? ` One of ${x.choices.map((c) => `\`${c}\``).join(', ')}.`
+      : x.kind === 'bool'
+        ? ' A switch: the flag takes no value; the variable takes `true`/`false`, `1`/`0` or `yes`/`no`.'
+        : '';
     const def = defaultText(x);
     const meaning = `${x.description.replace(/\|/g, '\\|')}${choices}`;
     return `| \`--${x.flag}\` | \`${x.env}\` | ${def ? `\`${def}\`` : ''} | ${meaning} |`;

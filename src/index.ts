@@ -1,17 +1,19 @@
 // Library entry: restoresim as a test fixture.
-//   startRestoreSim(options)      — in-process, port 0, in-memory DB, virtual clock (by default)
+//   startRestoreSim(options)      — in-process, port 0, in-memory DB, virtual clock (by default); `tls: true` serves
+//                                   HTTPS with a fresh self-signed certificate, exposed as `sim.tls` to trust
 //   connectRestoreSim(url, opts)  — the same client for an emulator running elsewhere (docker, npm start)
 //   restoreSimFromEnv(options)    — connectRestoreSim(RESTORESIM_URL) when that variable is set, else startRestoreSim
 // Every client method talks HTTP to /_sim, so the in-process and the remote client behave the same.
 import type { FastifyInstance } from 'fastify';
 import { validateConfig, type Config } from './config.js';
-import { buildApp, listenUrl } from './app.js';
+import { buildApp, listenApp, type Listening } from './app.js';
+import { resolveTls } from './tls.js';
 import { APIS, type ApiName } from './apis.js';
 import { RuleCatalog, validateRule as checkRule } from './core/rules.js';
 import type { RuleSpec, Rule, RuleMatch, RuleEffects, LatencySpec, OutcomeEffect, ErrorEffect } from './core/rules.js';
 import type { JournalEntry, JournalFilter } from './plugins/journal.js';
 import type { FixtureDocument } from './core/fixtures.js';
-import { makeClient, RestoreSimError, type ConnectOptions, type RestoreSimClient } from './client.js';
+import { fetchTrusting, makeClient, RestoreSimError, type ConnectOptions, type RestoreSimClient } from './client.js';
 
 export type {
   ApiClients,
@@ -22,8 +24,8 @@ export type {
   ResetResult,
   RestoreSimClient,
 } from './client.js';
-export { RestoreSimError };
-export { SETTINGS, DEFAULT_CONFIG, type Config } from './config.js';
+export { RestoreSimError, fetchTrusting };
+export { SETTINGS, DEFAULT_CONFIG, ConfigError, type Config } from './config.js';
 export { buildApp } from './app.js';
 export { InjectedFault } from './core/rules.js';
 export type {
@@ -53,9 +55,36 @@ const catalog = new RuleCatalog(APIS);
 /** Checks a rule as POST /_sim/rules would: one line per problem, empty when valid. */
 export const validateRule = (spec: RuleSpec): string[] => checkRule(spec, catalog);
 
+/** The certificate an in-process emulator serves over HTTPS. */
+export interface TlsInfo {
+  /**
+   * PEM of the certificate, the one to trust: `https.request(url, { ca: sim.tls.cert })`, `fetchTrusting(cert)` (a
+   * fetch that trusts it), an undici `Agent({ connect: { ca } })`, `connectRestoreSim(url, { ca })`; or give other
+   * languages' clients the file (`path`).
+   */
+  cert: string;
+  /** Its SHA-256 fingerprint, upper-case hex pairs: `AB:CD:…` (as `openssl x509 -fingerprint -sha256` shows it). */
+  fingerprint: string;
+  /**
+   * Its PEM file: `<db dir>/restoresim-tls/cert.pem` beside a file database (kept for the next start), a temporary
+   * file removed on close with an in-memory one, or the `tlsCert` given.
+   */
+  path: string;
+}
+
 export interface RestoreSim extends RestoreSimClient {
   /** The in-process Fastify app (e.g. for `app.inject`). */
   app: FastifyInstance;
+  /**
+   * With `tls` or `tlsPort`: the certificate served. The client methods already trust it; trust `tls.cert` in
+   * the clients under test.
+   */
+  tls?: TlsInfo;
+  /**
+   * The HTTPS base URL: `url` itself with `tls: true` (`https://127.0.0.1:<port>`), the listener beside the plain
+   * HTTP `url` with `tlsPort` (`https://127.0.0.1:<tlsPort>`); undefined without either.
+   */
+  httpsUrl?: string;
 }
 
 export interface StartOptions extends Partial<Config> {
@@ -65,27 +94,38 @@ export interface StartOptions extends Partial<Config> {
   start?: number;
 }
 
-/** Starts restoresim in-process: port 0, in-memory DB, virtual clock, silent logs, unless options say otherwise. */
+/**
+ * Starts restoresim in-process: port 0, in-memory DB, virtual clock, silent logs, unless options say otherwise.
+ * `tls: true` serves HTTPS (`url` is `https://127.0.0.1:<port>`), `tlsPort: 0` adds HTTPS beside HTTP (`httpsUrl`);
+ * either way `tls` holds the certificate. Settings that do not fit together throw ConfigError.
+ */
 export async function startRestoreSim(options: StartOptions = {}): Promise<RestoreSim> {
   const { logger, start, ...rest } = options;
   const config = validateConfig({ port: 0, db: ':memory:', clock: 'virtual', logLevel: 'silent', ...rest });
-  const app = await buildApp(config, { logger: logger ?? false, start });
+  const tls = await resolveTls(config);
+  const app = await buildApp(config, { logger: logger ?? false, start, tls });
+  let listening: Listening;
   try {
-    await app.listen({ port: config.port, host: config.host });
+    listening = await listenApp(app, config);
   } catch (err) {
     await app.close();
     throw err;
   }
   let closed = false;
-  const client = makeClient(listenUrl(app, config.host), { adminToken: config.adminToken }, async () => {
+  const client = makeClient(listening.url, { adminToken: config.adminToken, ca: tls?.cert }, async () => {
     if (closed) return;
     closed = true;
     await app.close();
   });
-  return { ...client, app };
+  if (!tls) return { ...client, app };
+  const { cert, fingerprint, path } = tls;
+  return { ...client, app, tls: { cert, fingerprint, path }, httpsUrl: listening.httpsUrl };
 }
 
-/** The same client for an emulator already running (docker, `npm start`); waits until it is ready. */
+/**
+ * The same client for an emulator already running (docker, `npm start`); waits until it is ready. For an https URL
+ * with restoresim's self-signed certificate, pass its PEM as `ca` (the file printed at start).
+ */
 export async function connectRestoreSim(url: string, options: ConnectOptions = {}): Promise<RestoreSimClient> {
   const client = makeClient(url, options, async () => {});
   const waitMs = options.waitMs ?? 10_000;

@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 // The restoresim CLI: parse flags and RESTORESIM_* variables, build the app, listen, print the URL on one line,
-// and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish, the database closes cleanly).
+// and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish, the database closes cleanly). With HTTPS
+// (--tls, --tls-port) more lines follow the URL line: the HTTPS URL beside it, then the certificate's file and
+// SHA-256 fingerprint.
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, helpText, parseCli, type Config } from './config.js';
-import { buildApp, listenUrl } from './app.js';
+import { buildApp, listenApp, type Listening } from './app.js';
 import { FixtureError } from './core/fixtures.js';
+import { resolveTls, type TlsMaterial } from './tls.js';
 import { VERSION } from './version.js';
+
+/** Prints one line per problem and exits (status 2: a configuration mistake). */
+function refuse(problems: readonly string[], hint: boolean): never {
+  for (const p of problems) process.stderr.write(`restoresim: ${p}\n`);
+  if (hint) process.stderr.write('restoresim: see --help\n');
+  process.exit(2);
+}
 
 async function main(): Promise<void> {
   let config: Config;
@@ -21,11 +31,7 @@ async function main(): Promise<void> {
     }
     config = cli.config;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const p of err.problems) process.stderr.write(`restoresim: ${p}\n`);
-      process.stderr.write('restoresim: see --help\n');
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) refuse(err.problems, true);
     throw err;
   }
 
@@ -37,14 +43,15 @@ async function main(): Promise<void> {
         }
       : { level: config.logLevel };
 
+  let tls: TlsMaterial | undefined;
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
-    app = await buildApp(config, { logger });
+    tls = await resolveTls(config);
+    app = await buildApp(config, { logger, tls });
   } catch (err) {
-    if (err instanceof FixtureError) {
-      for (const p of err.problems) process.stderr.write(`restoresim: ${p}\n`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) refuse(err.problems, false);
+    if (err instanceof FixtureError) refuse(err.problems, false);
+    tls?.dispose();
     process.stderr.write(`restoresim: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
@@ -55,15 +62,18 @@ async function main(): Promise<void> {
     await app.close();
   });
 
+  let listening: Listening;
   try {
-    await app.listen({ port: config.port, host: config.host });
+    listening = await listenApp(app, config);
   } catch (err) {
-    process.stderr.write(`restoresim: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
+    process.stderr.write(`restoresim: ${(err as Error).message}\n`);
     await app.close();
     process.exit(1);
   }
-  // One line a wrapper script can read: the URL the emulator answers on.
-  process.stdout.write(`restoresim listening on ${listenUrl(app, config.host)}\n`);
+  // The first line a wrapper script can read: the URL the emulator answers on (https:// with --tls).
+  process.stdout.write(`restoresim listening on ${listening.url}\n`);
+  if (config.tlsPort !== undefined) process.stdout.write(`restoresim also listening on ${listening.httpsUrl}\n`);
+  if (tls) process.stdout.write(`restoresim tls certificate ${tls.path} sha256 ${tls.fingerprint}\n`);
 }
 
 void main();

@@ -57,7 +57,7 @@ export function startProcess(
       partial = parts.pop()!;
       for (const line of parts) {
         lines.push(line);
-        const m = /^restoresim listening on (http:\/\/\S+)$/.exec(line);
+        const m = /^restoresim listening on (https?:\/\/\S+)$/.exec(line);
         if (m) {
           clearTimeout(timer);
           resolve({ child, url: m[1]!, lines, stderr: () => err, exited });
@@ -82,4 +82,26 @@ export async function within<T>(ms: number, p: Promise<T>, what: string): Promis
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves with the first stdout line (printed so far or to come) that matches `re`. */
+export function lineMatching(r: Running, re: RegExp, ms = 5000): Promise<RegExpExecArray> {
+  return within(
+    ms,
+    new Promise<RegExpExecArray>((resolve) => {
+      const check = (): boolean => {
+        for (const line of r.lines) {
+          const m = re.exec(line);
+          if (m) {
+            r.child.stdout!.off('data', check);
+            resolve(m);
+            return true;
+          }
+        }
+        return false;
+      };
+      if (!check()) r.child.stdout!.on('data', check);
+    }),
+    `a stdout line matching ${re}`,
+  );
 }

@@ -1,13 +1,15 @@
 // The CLI as a user runs it: a real process (tsx src/server.ts), the URL line, pino JSON logs on stdout, graceful
 // shutdown on SIGTERM/SIGINT, exit status 2 with one line per configuration mistake, --help and --version.
 import { spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import https from 'node:https';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { markdownTable, SETTINGS } from '../src/config.js';
 import { VERSION } from '../src/version.js';
-import { cleanEnv, ROOT, startProcess, within, type Running } from './cli-helpers.js';
+import { cleanEnv, lineMatching, ROOT, startProcess, within, type Running } from './cli-helpers.js';
 
 const CLI = [process.execPath, '--import', 'tsx', path.join(ROOT, 'src/server.ts')] as const;
 
@@ -193,7 +195,7 @@ describe('restoresim CLI', () => {
     const r = runCli(['--help']);
     expect(r.status).toBe(0);
     for (const s of SETTINGS) {
-      expect(r.stdout).toContain(`--${s.flag} <value>`);
+      expect(r.stdout).toContain(s.kind === 'bool' ? `--${s.flag}\n` : `--${s.flag} <value>`);
       expect(r.stdout).toContain(s.env);
       expect(r.stdout).toContain(s.description);
     }
@@ -204,6 +206,99 @@ describe('restoresim CLI', () => {
     const r = runCli(['--version']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${VERSION}\n`);
+  });
+});
+
+/** GET over https trusting only `ca`: the status. */
+function httpsStatus(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    https
+      .get(url, { ca, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      })
+      .on('error', reject),
+  );
+}
+
+const CERT_LINE = /^restoresim tls certificate (\S+) sha256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})$/;
+
+describe('restoresim CLI over HTTPS', () => {
+  it('--tls prints the https URL, then the certificate file and fingerprint; it serves who trusts it', async () => {
+    const r = await startProcess([...CLI, '--tls', '--port', '0', '--db', ':memory:', '--log-level', 'silent']);
+    running.push(r);
+    expect(r.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const [, file, fingerprint] = await lineMatching(r, CERT_LINE);
+    expect(r.lines.filter(Boolean).slice(0, 2)).toEqual([`restoresim listening on ${r.url}`, expect.any(String)]);
+    const pem = fs.readFileSync(file!, 'utf8');
+    expect(new X509Certificate(pem).fingerprint256).toBe(fingerprint);
+    expect(await httpsStatus(`${r.url}/_sim/health`, pem)).toBe(200);
+    r.child.kill('SIGTERM');
+    expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
+    expect(fs.existsSync(file!)).toBe(false); // the temporary PEM of an in-memory database
+    expect(r.stderr()).toBe('');
+  });
+
+  it('RESTORESIM_TLS_PORT adds HTTPS beside HTTP; the certificate kept by the database outlives restarts', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'restoresim-cli-tls-'));
+    try {
+      const start = async () => {
+        const r = await startProcess(
+          [...CLI, '--port', '0', '--db', path.join(dir, 'sim.db'), '--log-level', 'silent'],
+          {
+            env: cleanEnv({ RESTORESIM_TLS_PORT: '0', RESTORESIM_TLS_SAN: 'cli.test' }),
+          },
+        );
+        running.push(r);
+        const [, file, fingerprint] = await lineMatching(r, CERT_LINE);
+        const [, httpsUrl] = await lineMatching(r, /^restoresim also listening on (https:\/\/\S+)$/);
+        expect(r.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(r.lines.filter(Boolean)).toEqual([
+          `restoresim listening on ${r.url}`,
+          `restoresim also listening on ${httpsUrl}`,
+          `restoresim tls certificate ${file} sha256 ${fingerprint}`,
+        ]);
+        expect(file).toBe(path.join(dir, 'restoresim-tls', 'cert.pem'));
+        const pem = fs.readFileSync(file!, 'utf8');
+        expect(new X509Certificate(pem).checkHost('cli.test')).toBe('cli.test');
+        expect((await fetch(`${r.url}/_sim/health`)).status).toBe(200);
+        expect(await httpsStatus(`${httpsUrl}/_sim/health`, pem)).toBe(200);
+        r.child.kill('SIGTERM');
+        expect(await within(5000, r.exited, 'exit after SIGTERM')).toBe(0);
+        return fingerprint;
+      };
+      const first = await start();
+      expect(await start()).toBe(first);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses TLS settings that do not fit together, and unreadable PEM files, with exit status 2', () => {
+    const alone = runCli(['--tls-cert', 'cert.pem', '--db', ':memory:']);
+    expect(alone.status).toBe(2);
+    expect(alone.stdout).toBe('');
+    expect(alone.stderr.trimEnd().split('\n')).toEqual([
+      'restoresim: --tls-cert and --tls-key go together: give both PEM files (certificate and private key) or neither',
+      'restoresim: --tls-cert, --tls-key and --tls-san configure HTTPS: add --tls (HTTPS on --port) or ' +
+        '--tls-port <port> (HTTPS beside HTTP)',
+      'restoresim: see --help',
+    ]);
+    const both = runCli(['--tls', '--port', '0', '--db', ':memory:'], { RESTORESIM_TLS_PORT: '0' });
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/^restoresim: --tls and --tls-port exclude each other: /);
+    const missing = runCli(['--port', '0', '--db', ':memory:', '--tls-cert', '/nonexistent/c.pem'], {
+      RESTORESIM_TLS: 'yes',
+      RESTORESIM_TLS_KEY: '/nonexistent/k.pem',
+    });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trimEnd().split('\n')).toEqual([
+      'restoresim: --tls-cert /nonexistent/c.pem: cannot read it (no such file)',
+      'restoresim: --tls-key /nonexistent/k.pem: cannot read it (no such file)',
+    ]);
+    const word = runCli(['--db', ':memory:'], { RESTORESIM_TLS: 'on' });
+    expect(word.status).toBe(2);
+    expect(word.stderr).toContain('restoresim: RESTORESIM_TLS = "on": must be true or false (or 1/0, yes/no)\n');
   });
 });
 
