@@ -187,7 +187,7 @@ export function makeClient(baseUrl: string, opts: ConnectOptions, close: () => P
     },
   );
 
-  const apis = Object.fromEntries(APIS.map((a) => [a.name, a.client({ url, call })])) as ApiClients;
+  const apis = Object.fromEntries(APIS.map((a) => [a.name, a.client({ url, call, fetch: doFetch })])) as ApiClients;
   return {
     ...apis,
     url,

@@ -10,6 +10,7 @@ import { emulatedRoutes } from '../src/plugins/faults.js';
 import { APIS } from '../src/apis.js';
 import { trilio } from '../src/trilio/index.js';
 import { vcenter } from '../src/vcenter/index.js';
+import { keystone } from '../src/keystone/index.js';
 import { listeningHarness, stubApi, testApp, type Harness } from './helpers.js';
 
 /** Counts calls of the subject functions (item: subject computed lazily). */
@@ -110,7 +111,7 @@ afterEach(async () => {
 });
 
 async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
-  const h = await listeningHarness([probeApi, vcenterProbe], overrides);
+  const h = await listeningHarness([probeApi, vcenterProbe, stubApi(keystone)], overrides);
   open.push(h.app);
   return h;
 }

@@ -11,6 +11,7 @@ import { connectRestoreSim, RestoreSimError, validateRule } from '../src/index.j
 import { APIS } from '../src/apis.js';
 import { trilio } from '../src/trilio/index.js';
 import { vcenter } from '../src/vcenter/index.js';
+import { keystone } from '../src/keystone/index.js';
 import { listeningHarness, stubApi, T0, type Harness } from './helpers.js';
 
 const P1 = 'project-one';
@@ -77,7 +78,7 @@ afterEach(async () => {
 });
 
 async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
-  const h = await listeningHarness([probeApi, quietVcenter], overrides);
+  const h = await listeningHarness([probeApi, quietVcenter, stubApi(keystone)], overrides);
   open.push(h.app);
   return h;
 }
@@ -540,12 +541,12 @@ describe('fixtures, errors and metrics', () => {
   it('returns the loaded fixtures and refuses bad documents with one line per problem', async () => {
     const h = await harness();
     const doc = await h.sim.fixtures.get();
-    expect(Object.keys(doc).sort()).toEqual(['trilio', 'vcenter']);
+    expect(Object.keys(doc).sort()).toEqual(['keystone', 'trilio', 'vcenter']);
     const err = await h.sim.fixtures.load({ trilo: {}, vcentre: {} }).catch((e) => e);
     expect(err).toMatchObject({ status: 400, code: 'invalid_fixtures' });
     expect(err.problems).toEqual([
-      'fixtures: unknown section "trilo" (expected "trilio" or "vcenter")',
-      'fixtures: unknown section "vcentre" (expected "trilio" or "vcenter")',
+      'fixtures: unknown section "trilo" (expected "trilio" or "vcenter" or "keystone")',
+      'fixtures: unknown section "vcentre" (expected "trilio" or "vcenter" or "keystone")',
     ]);
     const arr = await fetch(`${h.url}/_sim/fixtures`, {
       method: 'POST',

@@ -100,6 +100,8 @@ export interface ClientContext {
   url: string;
   /** Calls the control plane (`path` under /_sim); a failure throws RestoreSimError. */
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** The client's fetch (it trusts the emulator's certificate over HTTPS), for calls to the API itself. */
+  fetch: typeof fetch;
 }
 
 export interface ApiDescriptor<N extends string = string, C = unknown> {
