@@ -97,16 +97,20 @@ export class Emulator {
     return () => this.store.off('transition', fn);
   }
 
-  /** Reads the --fixtures path; loads it into the database unless the database already holds state. */
+  /** Reads the --fixtures path; loads it into the database unless the database already holds state (see below). */
   init(): void {
     const files = readFixtureFiles(this.config.fixtures);
     let doc: FixtureDocument = {};
     for (const f of files) doc = this.merge(doc, f.doc, f.file);
     this.fixtures = doc;
-    if (this.store.getMeta('fixtures.loaded') === undefined) {
+    // An empty database gets every API's fixtures; an existing one keeps its state, except that an API whose tables
+    // this start created (one added since the database was made, under the API's name) gets its own.
+    const empty = this.store.getMeta('fixtures.loaded') === undefined;
+    const load = this.apis.filter((a) => empty || this.store.created.has(a.descriptor.name));
+    if (load.length > 0) {
       this.store.commit(() => {
-        for (const a of this.apis) a.instance.load(doc[a.descriptor.name] ?? {}, { mode: 'replace' });
-        this.store.setMeta('fixtures.loaded', String(this.now()));
+        for (const a of load) a.instance.load(doc[a.descriptor.name] ?? {}, { mode: 'replace' });
+        if (empty) this.store.setMeta('fixtures.loaded', String(this.now()));
       });
     }
     this.persistClock();

@@ -40,6 +40,8 @@ export class Store extends EventEmitter<{ transition: [TransitionEvent] }> {
   readonly db: Db;
   /** Prepared statements by SQL text (see `stmt`). */
   private readonly statements = new Map<string, Statement>();
+  /** Namespaces whose first migration ran in this process (new databases, or an API new to an old database). */
+  readonly created = new Set<string>();
   /** Transitions announced by the commit in progress; null outside one. */
   private pending: TransitionEvent[] | null = null;
 
@@ -60,6 +62,7 @@ export class Store extends EventEmitter<{ transition: [TransitionEvent] }> {
       | { version: number }
       | undefined;
     let current = row?.version ?? 0;
+    if (current === 0 && migrations.length > 0) this.created.add(namespace);
     const sorted = [...migrations].sort((a, b) => a.version - b.version);
     for (const m of sorted) {
       if (m.version <= current) continue;
