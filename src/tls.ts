@@ -217,14 +217,7 @@ function provided(certPath: string, keyPath: string): TlsMaterial {
   if (x509 && keyObject && !x509.checkPrivateKey(keyObject))
     problems.push(`--tls-key ${keyPath}: not the private key of the certificate in ${certPath}`);
   if (problems.length || !x509 || cert === undefined || key === undefined) throw new ConfigError(problems);
-  return {
-    cert,
-    key,
-    fingerprint: x509.fingerprint256,
-    path: path.resolve(certPath),
-    origin: 'provided',
-    dispose() {},
-  };
+  return material({ cert, key }, path.resolve(certPath), 'provided');
 }
 
 /** A kept pair still good for `sans` at `now` (matching key, valid for at least a day, exactly these names). */

@@ -1,5 +1,5 @@
 // Base URLs of answers (links, catalog endpoints): `--public-url` when set, else the scheme and Host the request came
-// with. Pure: the caller passes what it knows of the request.
+// with. Pure: the caller passes what it knows of the request (requestOrigin reads it off a request).
 
 export interface RequestOrigin {
   /** `http` or `https`, as the connection was. */
@@ -9,6 +9,13 @@ export interface RequestOrigin {
   /** The local port the request arrived on (for a Host header without one). */
   port: number | undefined;
 }
+
+/** The origin of a request as a web framework gives it (its scheme, headers and socket). */
+export const requestOrigin = (request: {
+  protocol: string;
+  headers: { host?: string };
+  socket?: { localPort?: number };
+}): RequestOrigin => ({ protocol: request.protocol, host: request.headers.host, port: request.socket?.localPort });
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 

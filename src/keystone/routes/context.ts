@@ -5,7 +5,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { Config } from '../../config.js';
 import type { CatalogService } from '../../core/api.js';
-import { baseUrlWithPort } from '../../core/urls.js';
+import { baseUrlWithPort, requestOrigin } from '../../core/urls.js';
 import { unauthorized } from '../errors.js';
 import { ErrorBody } from '../schemas.js';
 import type { KeystoneService, LiveToken } from '../service.js';
@@ -22,10 +22,7 @@ export const simNow = (request: FastifyRequest): number => request.simNow!;
 
 /** The base URL of answers (links, catalog): `--public-url`, else the request's scheme and Host, with a port. */
 export const baseOf = (request: FastifyRequest, config: Config): string =>
-  baseUrlWithPort(
-    { protocol: request.protocol, host: request.headers.host, port: request.socket?.localPort },
-    config.publicUrl,
-  );
+  baseUrlWithPort(requestOrigin(request), config.publicUrl);
 
 /** The request's own URL under the base (a list's `links.self`). */
 export const selfOf = (request: FastifyRequest, config: Config): string =>

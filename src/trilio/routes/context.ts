@@ -5,7 +5,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Config } from '../../config.js';
 import type { Identity } from '../../core/api.js';
 import type { Clock } from '../../core/clock.js';
-import { baseUrl, baseUrlWithPort, type RequestOrigin } from '../../core/urls.js';
+import { baseUrl, baseUrlWithPort, requestOrigin } from '../../core/urls.js';
 import { negotiate } from '../errors.js';
 import type { TrilioRepository } from '../repository.js';
 import type { TrilioService } from '../service.js';
@@ -47,21 +47,14 @@ export const newestFirst = <T extends { created_at: string }>(rows: T[]): T[] =>
 /** An admin's `?all=` or `?all_workloads=`: true, 1 or yes. */
 export const truthy = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes'].includes(v.toLowerCase());
 
-/** Where a request came from: its scheme, Host and local port (base URLs of links and challenges). */
-export const origin = (request: FastifyRequest): RequestOrigin => ({
-  protocol: request.protocol,
-  host: request.headers.host,
-  port: request.socket?.localPort,
-});
-
 export function viewContext(request: FastifyRequest, deps: RouteDeps): ViewContext {
-  const base = baseUrl(origin(request), deps.config.publicUrl);
+  const base = baseUrl(requestOrigin(request), deps.config.publicUrl);
   return { base, now: simNow(request), appliance: deps.repo.config() };
 }
 
 /** The `uri` of keystonemiddleware's `WWW-Authenticate: Keystone uri="…"`: the identity API's, else the base URL. */
 export const authUri = (request: FastifyRequest, deps: RouteDeps): string => {
-  const base = baseUrlWithPort(origin(request), deps.config.publicUrl);
+  const base = baseUrlWithPort(requestOrigin(request), deps.config.publicUrl);
   return deps.identity.authUri(base) ?? base;
 };
 
